@@ -1,0 +1,232 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.urls import reverse
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
+class Party(models.Model):
+    """A side at the table: a state or an organisation. Parties exist whether
+    or not anyone from them uses Verbatim."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=200, unique=True)
+    short_name = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "parties"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def label(self) -> str:
+        return self.short_name or self.name
+
+
+class Delegation(models.Model):
+    """The team of users of one party who keep a record."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=200, unique=True)
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="delegations")
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="DelegationMember", related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def add_member(self, user: User) -> DelegationMember:
+        member, created = DelegationMember.objects.get_or_create(user=user, defaults={"delegation": self})
+        if not created and member.delegation_id != self.pk:
+            raise ValidationError(
+                f"{user.username} already belongs to the delegation {member.delegation.name}; "
+                "a user belongs to one delegation."
+            )
+        return member
+
+
+class DelegationMember(models.Model):
+    """A user belongs to exactly one delegation."""
+
+    delegation = models.ForeignKey(Delegation, on_delete=models.CASCADE, related_name="delegation_members")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="delegation_member")
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.delegation}"
+
+
+def delegation_of(user: User) -> Delegation | None:
+    member = DelegationMember.objects.select_related("delegation__party").filter(user=user).first()
+    return member.delegation if member else None
+
+
+class Negotiation(models.Model):
+    class Format(models.TextChoices):
+        BILATERAL = "bilateral", "Bilateral"
+        MULTILATERAL = "multilateral", "Multilateral"
+
+    class Status(models.TextChoices):
+        PREPARING = "preparing", "In preparation"
+        ACTIVE = "active", "Active"
+        SUSPENDED = "suspended", "Suspended"
+        CONCLUDED = "concluded", "Concluded"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    title = models.CharField(max_length=300)
+    format = models.CharField(max_length=20, choices=Format.choices, default=Format.BILATERAL)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    working_languages = models.JSONField(default=list, blank=True, help_text="Language codes, e.g. en, ru, ar")
+    package_rule = models.BooleanField(
+        "nothing is agreed until everything is agreed",
+        default=False,
+        help_text="Under this rule every agreed point stays provisionally agreed until the package is concluded.",
+    )
+    classification = models.CharField(max_length=60, default="UNCLASSIFIED")
+    parties = models.ManyToManyField(Party, related_name="negotiations")
+    owner = models.ForeignKey(Delegation, on_delete=models.PROTECT, related_name="owned_negotiations")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("negotiations:detail", args=[self.public_id])
+
+    @classmethod
+    def start(
+        cls,
+        *,
+        title: str,
+        parties: list[str],
+        by: User,
+        format: str = Format.BILATERAL,
+        package_rule: bool = False,
+        working_languages: list[str] | None = None,
+        classification: str = "UNCLASSIFIED",
+    ) -> Negotiation:
+        """Open a negotiation owned by the creator's delegation, with the
+        creator as its first head."""
+        delegation = delegation_of(by)
+        if delegation is None:
+            raise ValidationError("You do not belong to a delegation yet; ask a staff user to add you to one.")
+        names = [name.strip() for name in parties if name.strip()]
+        if delegation.party.name not in names:
+            names.insert(0, delegation.party.name)
+        if len(set(names)) < 2:
+            raise ValidationError("A negotiation needs at least two parties.")
+        if format == cls.Format.BILATERAL and len(set(names)) != 2:
+            raise ValidationError("A bilateral negotiation has exactly two parties; use the multilateral format.")
+        with transaction.atomic():
+            negotiation = cls.objects.create(
+                title=title.strip(),
+                format=format,
+                package_rule=package_rule,
+                working_languages=working_languages or [],
+                classification=classification,
+                owner=delegation,
+                created_by=by,
+            )
+            for name in dict.fromkeys(names):
+                party, _ = Party.objects.get_or_create(name=name)
+                negotiation.parties.add(party)
+            Membership.objects.create(negotiation=negotiation, user=by, delegation=delegation, role=Membership.Role.HEAD)
+        return negotiation
+
+    def add_member(self, *, user: User, role: str, by: Membership) -> Membership:
+        """A head adds users of their own delegation, and invites another
+        delegation by adding its first member; from then on that
+        delegation's own heads manage its members."""
+        if not by.is_head:
+            raise PermissionDenied("Only a head of delegation can add members.")
+        delegation = delegation_of(user)
+        if delegation is None:
+            raise ValidationError(f"{user.username} does not belong to a delegation yet; a staff user must add them to one.")
+        if not self.parties.filter(pk=delegation.party_id).exists():
+            raise ValidationError(f"{delegation.name} represents {delegation.party.name}, which is not a party to this negotiation.")
+        if delegation.pk != by.delegation_id and self.memberships.filter(delegation=delegation).exists():
+            raise PermissionDenied(f"Members of {delegation.name} are managed by that delegation's heads.")
+        membership, created = Membership.objects.get_or_create(
+            negotiation=self, user=user, defaults={"delegation": delegation, "role": role}
+        )
+        if not created and membership.role != role:
+            membership.role = role
+            membership.save(update_fields=["role"])
+        return membership
+
+
+class Membership(models.Model):
+    """A user's place in one negotiation: which delegation they sit with and
+    what they may do."""
+
+    class Role(models.TextChoices):
+        HEAD = "head", "Head of delegation"
+        NOTE_TAKER = "note_taker", "Note-taker"
+        REVIEWER = "reviewer", "Reviewer"
+
+    negotiation = models.ForeignKey(Negotiation, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    delegation = models.ForeignKey(Delegation, on_delete=models.PROTECT, related_name="negotiation_memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["negotiation", "user"], name="membership_one_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()}) in {self.negotiation}"
+
+    @property
+    def is_head(self) -> bool:
+        return self.role == self.Role.HEAD
+
+    @property
+    def can_capture(self) -> bool:
+        return self.role in {self.Role.HEAD, self.Role.NOTE_TAKER}
+
+
+class ApiToken(models.Model):
+    """A bearer token for the JSON API. Only its SHA-256 is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"API token of {self.user} ({self.digest[:8]}…)"
+
+    @staticmethod
+    def hash(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user: User) -> str:
+        raw = secrets.token_urlsafe(32)
+        cls.objects.create(user=user, digest=cls.hash(raw))
+        return raw
+
+    @classmethod
+    def user_for(cls, raw: str) -> User | None:
+        token = cls.objects.select_related("user").filter(digest=cls.hash(raw), user__is_active=True).first()
+        return token.user if token else None

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class SessionsConfig(AppConfig):
+    # django.contrib.sessions already owns the label "sessions".
+    name = "sessions"
+    label = "negotiation_sessions"
+    verbose_name = "Sessions"

@@ -1,0 +1,343 @@
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models import Max, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from negotiations.models import Delegation, Membership, Negotiation, Party
+from negotiations.text import validate_record_text
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
+class SessionClosed(Exception):
+    """The session no longer accepts entries."""
+
+
+class ClientIdReused(Exception):
+    """A client id came back with different content."""
+
+
+class CorrectionConflict(Exception):
+    """Somebody else corrected the entry first."""
+
+    def __init__(self, entry: Entry, current: Entry, attempted_text: str) -> None:
+        self.entry = entry
+        self.current = current
+        self.attempted_text = attempted_text
+        super().__init__(
+            f"Entry {entry.seq} was already corrected by {current.author} at "
+            f"{current.created_at:%H:%M:%S}. Compare the two texts and correct the latest version if needed."
+        )
+
+
+class Session(models.Model):
+    """One sitting of a negotiation."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        IN_PROGRESS = "in_progress", "In progress"
+        CLOSED = "closed", "Closed"
+        MINUTES_APPROVED = "minutes_approved", "Minutes approved"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    negotiation = models.ForeignKey(Negotiation, on_delete=models.PROTECT, related_name="sessions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=300)
+    place = models.CharField(max_length=200, blank=True)
+    scheduled_for = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCHEDULED)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["negotiation", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["negotiation", "number"], name="session_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Session {self.number}: {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("sessions:detail", args=[self.public_id])
+
+    @classmethod
+    def schedule(cls, *, negotiation: Negotiation, title: str, place: str = "", scheduled_for=None) -> Session:
+        with transaction.atomic():
+            Negotiation.objects.select_for_update().filter(pk=negotiation.pk).first()
+            last = negotiation.sessions.aggregate(n=Max("number"))["n"] or 0
+            return cls.objects.create(
+                negotiation=negotiation, number=last + 1, title=title.strip(), place=place, scheduled_for=scheduled_for
+            )
+
+    @property
+    def accepts_entries(self) -> bool:
+        return self.status in {self.Status.SCHEDULED, self.Status.IN_PROGRESS}
+
+    def _locked(self) -> Session:
+        return Session.objects.select_for_update().get(pk=self.pk)
+
+    def start(self) -> None:
+        with transaction.atomic():
+            locked = self._locked()
+            if locked.status == self.Status.SCHEDULED:
+                locked.status = self.Status.IN_PROGRESS
+                locked.started_at = timezone.now()
+                locked.save(update_fields=["status", "started_at"])
+            elif locked.status != self.Status.IN_PROGRESS:
+                raise SessionClosed(f"Session {self.number} is {locked.get_status_display().lower()}; it cannot restart.")
+        self.refresh_from_db()
+
+    def close(self) -> bool:
+        """Close the session. Returns True when this call closed it, False when
+        it was already closed (closing twice is harmless)."""
+        with transaction.atomic():
+            locked = self._locked()
+            if locked.status in {self.Status.CLOSED, self.Status.MINUTES_APPROVED}:
+                self.refresh_from_db()
+                return False
+            now = timezone.now()
+            locked.status = self.Status.CLOSED
+            locked.started_at = locked.started_at or now
+            locked.ended_at = now
+            locked.save(update_fields=["status", "started_at", "ended_at"])
+        self.refresh_from_db()
+        return True
+
+    def visible_entries(self, membership: Membership) -> models.QuerySet[Entry]:
+        return self.entries.filter(Entry.visible_to(membership))
+
+    def record_entry(
+        self,
+        *,
+        membership: Membership,
+        client_id: uuid.UUID,
+        text: str,
+        kind: str = "note",
+        visibility: str = "record",
+        speaker: Participant | None = None,
+        party: Party | None = None,
+        agenda_item: AgendaItem | None = None,
+        supersedes: Entry | None = None,
+    ) -> tuple[Entry, bool]:
+        """Append one line to the record. Returns ``(entry, created)``; the same
+        ``client_id`` twice returns the entry stored the first time."""
+        validate_record_text(text)
+        if kind not in Entry.Kind.values:
+            raise ValidationError(f"Unknown kind {kind!r}; use one of {', '.join(Entry.Kind.values)}.")
+        if visibility not in Entry.Visibility.values:
+            raise ValidationError("Visibility must be 'record' (shared) or 'internal' (your delegation only).")
+        if party is None and speaker is not None:
+            party = speaker.party
+        stream = Entry.stream_for(visibility, membership.delegation)
+        with transaction.atomic():
+            session = self._locked()
+            existing = session.entries.filter(client_id=client_id).first()
+            if existing is not None:
+                if existing.text != text or existing.author_id != membership.user_id or existing.supersedes_id != (
+                    supersedes.pk if supersedes else None
+                ):
+                    raise ClientIdReused(
+                        "This client id was already used for a different entry; generate a new id for each entry."
+                    )
+                return existing, False
+            if not session.accepts_entries:
+                raise SessionClosed(
+                    f"Session {session.number} is {session.get_status_display().lower()} and accepts no more entries."
+                )
+            if supersedes is not None:
+                current = Entry.objects.filter(supersedes=supersedes).first()
+                if current is not None:
+                    raise CorrectionConflict(supersedes, current, text)
+            if session.status == self.Status.SCHEDULED:
+                session.status = self.Status.IN_PROGRESS
+                session.started_at = timezone.now()
+                session.save(update_fields=["status", "started_at"])
+            last = session.entries.filter(stream=stream).order_by("-seq").only("seq", "digest").first()
+            entry = Entry(
+                session=session,
+                stream=stream,
+                seq=(last.seq if last else 0) + 1,
+                client_id=client_id,
+                kind=kind,
+                visibility=visibility,
+                text=text,
+                speaker=speaker,
+                party=party,
+                agenda_item=agenda_item,
+                author=membership.user,
+                delegation=membership.delegation,
+                supersedes=supersedes,
+                created_at=timezone.now(),
+            )
+            entry.digest = entry.compute_digest(last.digest if last else "")
+            try:
+                with transaction.atomic():
+                    entry.save(force_insert=True)
+            except IntegrityError:
+                if supersedes is not None:
+                    current = Entry.objects.get(supersedes=supersedes)
+                    raise CorrectionConflict(supersedes, current, text) from None
+                raise
+        self.status = session.status
+        return entry, True
+
+
+class AgendaItem(models.Model):
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="agenda_items")
+    position = models.PositiveIntegerField()
+    title = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["session", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "position"], name="agenda_item_position_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.title}"
+
+
+class Participant(models.Model):
+    """A person at the table, of some party."""
+
+    class Function(models.TextChoices):
+        HEAD = "head", "Head of delegation"
+        MEMBER = "member", "Delegation member"
+        ADVISOR = "advisor", "Advisor"
+        EXPERT = "expert", "Expert"
+        INTERPRETER = "interpreter", "Interpreter"
+        NOTE_TAKER = "note_taker", "Note-taker"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    negotiation = models.ForeignKey(Negotiation, on_delete=models.CASCADE, related_name="participants")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="participants")
+    name = models.CharField(max_length=200)
+    function = models.CharField(max_length=20, choices=Function.choices, default=Function.MEMBER)
+    title = models.CharField("position or title", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["party__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["negotiation", "name"], name="participant_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.party.label})"
+
+
+class Attendance(models.Model):
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="attendance")
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="attendance")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "participant"], name="attendance_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant} at {self.session}"
+
+
+class Entry(models.Model):
+    """One line of the live record. Append-only: the database refuses any
+    UPDATE or DELETE. A correction is a new entry that supersedes an earlier
+    one.
+
+    Each session has one numbered stream for the shared record and one per
+    delegation for its internal entries, so the shared sequence has no gaps
+    that would betray another delegation's internal notes."""
+
+    class Kind(models.TextChoices):
+        NOTE = "note", "Note"
+        STATEMENT = "statement", "Statement"
+        PROPOSAL = "proposal", "Proposal"
+        QUESTION = "question", "Question"
+        ACTION_ITEM = "action_item", "Action item"
+        DECISION = "decision", "Decision"
+        OBSERVATION = "observation", "Observation"
+
+    class Visibility(models.TextChoices):
+        RECORD = "record", "Shared record"
+        INTERNAL = "internal", "Internal to my delegation"
+
+    RECORD_STREAM = "record"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="entries")
+    stream = models.CharField(max_length=50, default=RECORD_STREAM)
+    seq = models.PositiveIntegerField()
+    client_id = models.UUIDField()
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NOTE)
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.RECORD)
+    text = models.TextField()
+    speaker = models.ForeignKey(Participant, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
+    party = models.ForeignKey(Party, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    agenda_item = models.ForeignKey(AgendaItem, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    delegation = models.ForeignKey(Delegation, on_delete=models.PROTECT, related_name="+")
+    supersedes = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+    )
+    created_at = models.DateTimeField()
+    digest = models.CharField(max_length=64, help_text="SHA-256 chained over the stream's previous entry")
+
+    class Meta:
+        ordering = ["session", "stream", "seq"]
+        verbose_name_plural = "entries"
+        constraints = [
+            models.UniqueConstraint(fields=["session", "stream", "seq"], name="entry_seq_unique"),
+            models.UniqueConstraint(fields=["session", "client_id"], name="entry_client_id_unique"),
+            # Two note-takers correcting the same entry: the second one conflicts.
+            models.UniqueConstraint(fields=["supersedes"], name="entry_corrected_once"),
+            models.CheckConstraint(
+                condition=Q(visibility="record", stream="record") | (Q(visibility="internal") & ~Q(stream="record")),
+                name="entry_stream_matches_visibility",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.text[:60]}"
+
+    @classmethod
+    def stream_for(cls, visibility: str, delegation: Delegation) -> str:
+        return cls.RECORD_STREAM if visibility == cls.Visibility.RECORD else f"internal:{delegation.public_id}"
+
+    @classmethod
+    def visible_to(cls, membership: Membership) -> Q:
+        return Q(stream=cls.RECORD_STREAM) | Q(stream=cls.stream_for(cls.Visibility.INTERNAL, membership.delegation))
+
+    @property
+    def is_internal(self) -> bool:
+        return self.visibility == self.Visibility.INTERNAL
+
+    def canonical(self) -> dict[str, object]:
+        return {
+            "session": str(self.session.public_id),
+            "stream": self.stream,
+            "seq": self.seq,
+            "client_id": str(self.client_id),
+            "kind": self.kind,
+            "visibility": self.visibility,
+            "text": self.text,
+            "speaker": self.speaker.name if self.speaker else None,
+            "party": self.party.name if self.party else None,
+            "author": self.author.get_username(),
+            "supersedes": str(self.supersedes.public_id) if self.supersedes else None,
+            "created_at": self.created_at.isoformat(),
+        }
+
+    def compute_digest(self, previous: str) -> str:
+        payload = json.dumps(self.canonical(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(f"{previous}\n{payload}".encode()).hexdigest()
