@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -66,6 +67,7 @@ class Point(models.Model):
         language: str = "",
         session: Session | None = None,
         entry: Entry | None = None,
+        at: datetime | None = None,
     ) -> Formulation:
         """Record a party's verbatim formulation. It replaces that party's
         own earlier open formulation of the point; the other parties' stay on
@@ -94,6 +96,7 @@ class Point(models.Model):
                 revises=replaced,
                 proposed_by=membership.user,
                 status=Formulation.status_for_text(text),
+                created_at=at or timezone.now(),
             )
 
 
@@ -143,15 +146,19 @@ class Formulation(models.Model):
     def is_agreed(self) -> bool:
         return self.status in self.AGREED_STATUSES
 
+    def _events_since_reopening(self) -> list[Agreement]:
+        events = list(self.events.order_by("recorded_at", "pk").prefetch_related("parties"))
+        reopenings = [i for i, e in enumerate(events) if e.kind == Agreement.Kind.REOPENED]
+        return events[reopenings[-1] + 1 :] if reopenings else events
+
     def consenting_parties(self) -> set[int]:
-        """Parties that have consented since the last reopening."""
-        consented: set[int] = set()
-        for event in self.events.order_by("recorded_at", "pk").prefetch_related("parties"):
-            if event.kind == Agreement.Kind.REOPENED:
-                consented.clear()
-            elif event.kind == Agreement.Kind.AGREED:
-                consented.update(p.pk for p in event.parties.all())
-        return consented
+        """Parties that have consented to this text since it was last reopened."""
+        return {
+            party.pk
+            for event in self._events_since_reopening()
+            if event.kind == Agreement.Kind.AGREED
+            for party in event.parties.all()
+        }
 
     def agree(
         self,
@@ -160,6 +167,7 @@ class Formulation(models.Model):
         membership: Membership,
         session: Session | None = None,
         ad_referendum: bool = False,
+        at: datetime | None = None,
     ) -> Agreement:
         """Record that these parties accept this exact text. The formulation
         is agreed once every party to the negotiation has consented."""
@@ -188,11 +196,11 @@ class Formulation(models.Model):
                 session=session,
                 ad_referendum=ad_referendum,
                 recorded_by=membership.user,
+                recorded_at=at or timezone.now(),
             )
             event.parties.set(parties)
             if allowed <= locked.consenting_parties():
-                ad_ref_pending = locked.events.filter(kind=Agreement.Kind.AGREED, ad_referendum=True).exists()
-                if ad_ref_pending:
+                if any(e.ad_referendum for e in locked._events_since_reopening()):
                     locked.status = self.Status.AGREED_AD_REFERENDUM
                 elif negotiation.package_rule:
                     locked.status = self.Status.PROVISIONALLY_AGREED

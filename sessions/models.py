@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -130,9 +131,12 @@ class Session(models.Model):
         party: Party | None = None,
         agenda_item: AgendaItem | None = None,
         supersedes: Entry | None = None,
+        at: datetime | None = None,
     ) -> tuple[Entry, bool]:
         """Append one line to the record. Returns ``(entry, created)``; the same
-        ``client_id`` twice returns the entry stored the first time."""
+        ``client_id`` twice returns the entry stored the first time. ``at`` is
+        for importing an existing record (the demo scenario); capture always
+        uses the server's clock."""
         validate_record_text(text)
         if kind not in Entry.Kind.values:
             raise ValidationError(f"Unknown kind {kind!r}; use one of {', '.join(Entry.Kind.values)}.")
@@ -179,7 +183,7 @@ class Session(models.Model):
                 author=membership.user,
                 delegation=membership.delegation,
                 supersedes=supersedes,
-                created_at=timezone.now(),
+                created_at=at or timezone.now(),
             )
             entry.digest = entry.compute_digest(last.digest if last else "")
             try:

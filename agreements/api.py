@@ -1,0 +1,230 @@
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+
+from agreements.models import Agreement, Formulation, Point
+from negotiations.access import CAPTURE_ROLES, HEAD_ROLES, Access, get_for_user
+from negotiations.models import Negotiation, Party
+from sessions.models import Session
+
+router = Router(tags=["agreements"])
+
+
+class PointIn(Schema):
+    title: str = Field(min_length=1, max_length=300)
+
+
+class PointOut(Schema):
+    id: UUID
+    number: int
+    title: str
+    status: str
+    current_text: str | None
+    open_brackets: int
+
+
+class FormulationIn(Schema):
+    text: str
+    party: str
+    session: UUID | None = None
+    language: str = ""
+
+
+class FormulationOut(Schema):
+    id: UUID
+    point: UUID
+    text: str
+    language: str
+    party: str
+    session: UUID | None
+    status: str
+    open_brackets: int
+    proposed_by: str
+    created_at: datetime
+
+
+class AgreeIn(Schema):
+    parties: list[str] = Field(min_length=1)
+    session: UUID | None = None
+    ad_referendum: bool = False
+
+
+class ConfirmIn(Schema):
+    parties: list[str] = Field(min_length=1)
+    session: UUID | None = None
+
+
+class ReopenIn(Schema):
+    reason: str
+    session: UUID | None = None
+
+
+class EventOut(Schema):
+    type: str
+    at: datetime
+    formulation: UUID
+    kind: str | None = None
+    text: str | None = None
+    party: str | None = None
+    status: str | None = None
+    parties: list[str] = []
+    ad_referendum: bool | None = None
+    reason: str | None = None
+    session: UUID | None = None
+    by: str
+
+
+class HistoryOut(Schema):
+    point: PointOut
+    events: list[EventOut]
+
+
+def point_out(point: Point) -> dict:
+    current = point.current_formulation
+    return {
+        "id": point.public_id,
+        "number": point.number,
+        "title": point.title,
+        "status": current.status if current else "empty",
+        "current_text": current.text if current else None,
+        "open_brackets": current.open_brackets if current else 0,
+    }
+
+
+def formulation_out(formulation: Formulation) -> dict:
+    return {
+        "id": formulation.public_id,
+        "point": formulation.point.public_id,
+        "text": formulation.text,
+        "language": formulation.language,
+        "party": formulation.party.name,
+        "session": formulation.session.public_id if formulation.session else None,
+        "status": formulation.status,
+        "open_brackets": formulation.open_brackets,
+        "proposed_by": formulation.proposed_by.get_username(),
+        "created_at": formulation.created_at,
+    }
+
+
+def _session(access: Access, session_id: UUID | None) -> Session | None:
+    if session_id is None:
+        return None
+    session = access.negotiation.sessions.filter(public_id=session_id).first()
+    if session is None:
+        raise ValidationError("That session is not part of this negotiation.")
+    return session
+
+
+def _parties(negotiation: Negotiation, names: list[str]) -> list[Party]:
+    parties = list(negotiation.parties.filter(name__in=names))
+    missing = sorted(set(names) - {p.name for p in parties})
+    if missing:
+        raise ValidationError(f"Not parties to this negotiation: {', '.join(missing)}.")
+    return parties
+
+
+@router.post("/negotiations/{negotiation_id}/points", response={201: PointOut})
+def create_point(request: HttpRequest, negotiation_id: UUID, payload: PointIn):
+    negotiation, _ = get_for_user(request.user, Negotiation, negotiation_id, roles=CAPTURE_ROLES)
+    return 201, point_out(Point.open(negotiation=negotiation, title=payload.title))
+
+
+@router.get("/negotiations/{negotiation_id}/points", response=list[PointOut])
+def list_points(request: HttpRequest, negotiation_id: UUID):
+    negotiation, _ = get_for_user(request.user, Negotiation, negotiation_id)
+    return [point_out(p) for p in negotiation.points.all()]
+
+
+@router.post("/points/{point_id}/formulations", response={201: FormulationOut})
+def propose_formulation(request: HttpRequest, point_id: UUID, payload: FormulationIn):
+    point, access = get_for_user(request.user, Point, point_id, roles=CAPTURE_ROLES)
+    formulation = point.propose(
+        text=payload.text,
+        party=_parties(access.negotiation, [payload.party])[0],
+        language=payload.language,
+        session=_session(access, payload.session),
+        membership=access.membership,
+    )
+    return 201, formulation_out(formulation)
+
+
+@router.get("/formulations/{formulation_id}", response=FormulationOut)
+def formulation_detail(request: HttpRequest, formulation_id: UUID):
+    formulation, _ = get_for_user(request.user, Formulation, formulation_id)
+    return formulation_out(formulation)
+
+
+@router.post("/formulations/{formulation_id}/agree", response=FormulationOut)
+def agree_formulation(request: HttpRequest, formulation_id: UUID, payload: AgreeIn):
+    formulation, access = get_for_user(request.user, Formulation, formulation_id, roles=CAPTURE_ROLES)
+    formulation.agree(
+        parties=_parties(access.negotiation, payload.parties),
+        session=_session(access, payload.session),
+        ad_referendum=payload.ad_referendum,
+        membership=access.membership,
+    )
+    return formulation_out(formulation)
+
+
+@router.post("/formulations/{formulation_id}/confirm", response=FormulationOut)
+def confirm_formulation(request: HttpRequest, formulation_id: UUID, payload: ConfirmIn):
+    formulation, access = get_for_user(request.user, Formulation, formulation_id, roles=CAPTURE_ROLES)
+    formulation.confirm(
+        parties=_parties(access.negotiation, payload.parties),
+        session=_session(access, payload.session),
+        membership=access.membership,
+    )
+    return formulation_out(formulation)
+
+
+@router.post("/formulations/{formulation_id}/reopen", response=FormulationOut)
+def reopen_formulation(request: HttpRequest, formulation_id: UUID, payload: ReopenIn):
+    formulation, access = get_for_user(request.user, Formulation, formulation_id, roles=HEAD_ROLES)
+    formulation.reopen(reason=payload.reason, session=_session(access, payload.session), membership=access.membership)
+    return formulation_out(formulation)
+
+
+@router.get("/points/{point_id}/history", response=HistoryOut)
+def point_history(request: HttpRequest, point_id: UUID):
+    point, _ = get_for_user(request.user, Point, point_id)
+    events: list[dict] = []
+    formulations = point.formulations.select_related("party", "session", "proposed_by")
+    for f in formulations:
+        events.append(
+            {
+                "type": "formulation",
+                "at": f.created_at,
+                "formulation": f.public_id,
+                "text": f.text,
+                "party": f.party.name,
+                "status": f.status,
+                "session": f.session.public_id if f.session else None,
+                "by": f.proposed_by.get_username(),
+            }
+        )
+    agreements = (
+        Agreement.objects.filter(formulation__point=point)
+        .select_related("formulation", "session", "recorded_by")
+        .prefetch_related("parties")
+    )
+    for a in agreements:
+        events.append(
+            {
+                "type": a.kind,
+                "at": a.recorded_at,
+                "formulation": a.formulation.public_id,
+                "kind": a.kind,
+                "parties": [p.name for p in a.parties.all()],
+                "ad_referendum": a.ad_referendum,
+                "reason": a.reason or None,
+                "session": a.session.public_id if a.session else None,
+                "by": a.recorded_by.get_username(),
+            }
+        )
+    events.sort(key=lambda e: e["at"])
+    return {"point": point_out(point), "events": events}

@@ -1,0 +1,102 @@
+"""The JSON API root: authentication, error shapes, and each app's router."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError
+from ninja.security import HttpBearer
+
+from agreements.api import router as agreements_router
+from agreements.models import AgreementRefused
+from negotiations.api import router as negotiations_router
+from negotiations.models import ApiToken
+from sessions.api import router as sessions_router
+from sessions.models import ClientIdReused, CorrectionConflict, SessionClosed
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str):
+        user = ApiToken.user_for(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="Verbatim API",
+    version="1",
+    description="The record of diplomatic negotiations. Authenticate with POST /auth/token, "
+    "then send `Authorization: Bearer <token>`.",
+    auth=BearerToken(),
+    urls_namespace="api",
+)
+
+
+def _detail(request: HttpRequest, status: int, detail: object) -> HttpResponse:
+    return api.create_response(request, {"detail": detail}, status=status)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return _detail(request, 400, " ".join(exc.messages))
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return _detail(request, 403, str(exc) or "You may not do this.")
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _detail(request, 404, "Not found.")
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _detail(request, 401, "Authentication required: send 'Authorization: Bearer <token>' from POST /api/v1/auth/token.")
+
+
+@api.exception_handler(SessionClosed)
+@api.exception_handler(AgreementRefused)
+@api.exception_handler(ClientIdReused)
+def conflict(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _detail(request, 409, str(exc))
+
+
+@api.exception_handler(CorrectionConflict)
+def correction_conflict(request: HttpRequest, exc: CorrectionConflict) -> HttpResponse:
+    return api.create_response(
+        request,
+        {
+            "detail": str(exc),
+            "original": {"id": str(exc.entry.public_id), "text": exc.entry.text},
+            "current": {"id": str(exc.current.public_id), "text": exc.current.text},
+            "yours": {"text": exc.attempted_text},
+        },
+        status=409,
+    )
+
+
+class TokenIn(Schema):
+    username: str
+    password: str
+
+
+class TokenOut(Schema):
+    token: str
+
+
+@api.post("/auth/token", auth=None, response={200: TokenOut}, tags=["auth"])
+def issue_token(request: HttpRequest, payload: TokenIn):
+    user = authenticate(request, username=payload.username, password=payload.password)
+    if user is None:
+        return _detail(request, 401, "Wrong username or password.")
+    return {"token": ApiToken.issue(user)}
+
+
+api.add_router("/", negotiations_router)
+api.add_router("/", sessions_router)
+api.add_router("/", agreements_router)

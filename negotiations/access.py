@@ -1,0 +1,113 @@
+"""The one access layer.
+
+Every view, API endpoint, stream and export asks here for the objects it
+shows. Anything outside the user's negotiations is a 404, never a 403, so
+that existence does not leak; a delegation's internal entries are invisible
+to everyone else. Members who can see an object but lack the role to act on
+it get a 403 with a reason.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
+from django.http import Http404
+
+from negotiations.models import Membership, Negotiation
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+M = TypeVar("M", bound=Model)
+
+# How each kind of object reaches its negotiation.
+NEGOTIATION_PATH: dict[str, str] = {
+    "negotiations.negotiation": "",
+    "negotiation_sessions.session": "negotiation",
+    "negotiation_sessions.entry": "session__negotiation",
+    "negotiation_sessions.participant": "negotiation",
+    "agreements.point": "negotiation",
+    "agreements.formulation": "point__negotiation",
+}
+
+ROLE_NAMES = {
+    Membership.Role.HEAD: "a head of delegation",
+    Membership.Role.NOTE_TAKER: "a note-taker",
+    Membership.Role.REVIEWER: "a reviewer",
+}
+
+
+@dataclass(frozen=True)
+class Access:
+    """What the user may do in the negotiation an object belongs to."""
+
+    membership: Membership
+
+    @property
+    def negotiation(self) -> Negotiation:
+        return self.membership.negotiation
+
+
+def negotiations_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Negotiation]:
+    if not user.is_authenticated:
+        return Negotiation.objects.none()
+    return Negotiation.objects.filter(memberships__user=user)
+
+
+def _parse_id(value: uuid.UUID | str) -> uuid.UUID:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise Http404("No such object.") from None
+
+
+def get_for_user(
+    user: AbstractBaseUser | AnonymousUser,
+    model: type[M],
+    public_id: uuid.UUID | str,
+    *,
+    roles: tuple[str, ...] | None = None,
+    queryset: QuerySet[M] | None = None,
+) -> tuple[M, Access]:
+    """Return the object with this public id and the user's access to it, or
+    raise Http404 when the user may not know it exists. With ``roles``, a
+    member holding none of them gets PermissionDenied."""
+    if not user.is_authenticated:
+        raise Http404("No such object.")
+    path = NEGOTIATION_PATH[model._meta.label_lower]
+    prefix = f"{path}__" if path else ""
+    qs = queryset if queryset is not None else model._default_manager.all()
+    obj = qs.filter(public_id=_parse_id(public_id), **{f"{prefix}memberships__user": user}).first()
+    if obj is None:
+        raise Http404("No such object.")
+    negotiation_id = getattr(obj, "pk") if not path else _negotiation_id(obj, path)
+    membership = Membership.objects.select_related("negotiation", "delegation__party", "user").get(
+        negotiation_id=negotiation_id, user=user
+    )
+    if model._meta.label_lower == "negotiation_sessions.entry":
+        from sessions.models import Entry
+
+        if not Entry.objects.filter(pk=obj.pk).filter(Entry.visible_to(membership)).exists():
+            raise Http404("No such object.")
+    if roles is not None and membership.role not in roles:
+        wanted = " or ".join(ROLE_NAMES[r] for r in roles)
+        raise PermissionDenied(f"Only {wanted} can do this; you are {ROLE_NAMES[membership.role]}.")
+    return obj, Access(membership)
+
+
+def _negotiation_id(obj: Model, path: str) -> int:
+    target = obj
+    parts = path.split("__")
+    for part in parts[:-1]:
+        target = getattr(target, part)
+    return getattr(target, f"{parts[-1]}_id")
+
+
+CAPTURE_ROLES = (Membership.Role.HEAD, Membership.Role.NOTE_TAKER)
+HEAD_ROLES = (Membership.Role.HEAD,)

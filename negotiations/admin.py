@@ -1,0 +1,46 @@
+from django.contrib import admin
+
+from negotiations.models import ApiToken, Delegation, DelegationMember, Membership, Negotiation, Party
+
+
+class DelegationMemberInline(admin.TabularInline):
+    model = DelegationMember
+    extra = 1
+    autocomplete_fields = ["user"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Party)
+class PartyAdmin(admin.ModelAdmin):
+    list_display = ["name", "short_name"]
+    search_fields = ["name", "short_name"]
+
+
+@admin.register(Delegation)
+class DelegationAdmin(admin.ModelAdmin):
+    list_display = ["name", "party"]
+    search_fields = ["name", "party__name"]
+    inlines = [DelegationMemberInline]
+
+
+@admin.register(Negotiation)
+class NegotiationAdmin(admin.ModelAdmin):
+    list_display = ["title", "format", "status", "package_rule", "classification", "owner"]
+    list_filter = ["format", "status", "package_rule"]
+    search_fields = ["title"]
+    filter_horizontal = ["parties"]
+    inlines = [MembershipInline]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["user", "created_at", "last_used_at"]
+    readonly_fields = ["user", "digest", "created_at", "last_used_at"]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,256 @@
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+
+from negotiations.access import CAPTURE_ROLES, Access, get_for_user
+from negotiations.models import Negotiation, Party
+from sessions.models import Entry, Participant, Session
+
+router = Router(tags=["sessions"])
+
+
+class SessionIn(Schema):
+    title: str = Field(min_length=1, max_length=300)
+    place: str = ""
+    scheduled_for: datetime | None = None
+
+
+class SessionOut(Schema):
+    id: UUID
+    negotiation: UUID
+    number: int
+    title: str
+    place: str
+    status: str
+    scheduled_for: datetime | None
+    started_at: datetime | None
+    ended_at: datetime | None
+
+
+class ParticipantIn(Schema):
+    name: str = Field(min_length=1, max_length=200)
+    party: str
+    function: Participant.Function = Participant.Function.MEMBER
+    title: str = ""
+
+
+class ParticipantOut(Schema):
+    id: UUID
+    name: str
+    party: str
+    function: str
+    title: str
+
+
+class EntryIn(Schema):
+    client_id: UUID
+    text: str
+    kind: Entry.Kind = Entry.Kind.NOTE
+    speaker: str | None = None
+    party: str | None = None
+    visibility: Entry.Visibility = Entry.Visibility.RECORD
+
+
+class CorrectionIn(Schema):
+    client_id: UUID
+    text: str
+
+
+class EntryOut(Schema):
+    id: UUID
+    session: UUID
+    seq: int
+    stream: str
+    kind: str
+    visibility: str
+    text: str
+    speaker: str | None
+    party: str | None
+    author: str
+    delegation: str
+    supersedes: UUID | None
+    created_at: datetime
+    digest: str
+
+
+class EntryList(Schema):
+    entries: list[EntryOut]
+
+
+def session_out(session: Session) -> dict:
+    return {
+        "id": session.public_id,
+        "negotiation": session.negotiation.public_id,
+        "number": session.number,
+        "title": session.title,
+        "place": session.place,
+        "status": session.status,
+        "scheduled_for": session.scheduled_for,
+        "started_at": session.started_at,
+        "ended_at": session.ended_at,
+    }
+
+
+def entry_out(entry: Entry) -> dict:
+    return {
+        "id": entry.public_id,
+        "session": entry.session.public_id,
+        "seq": entry.seq,
+        "stream": "record" if entry.stream == Entry.RECORD_STREAM else "internal",
+        "kind": entry.kind,
+        "visibility": entry.visibility,
+        "text": entry.text,
+        "speaker": entry.speaker.name if entry.speaker else None,
+        "party": entry.party.name if entry.party else None,
+        "author": entry.author.get_username(),
+        "delegation": entry.delegation.name,
+        "supersedes": entry.supersedes.public_id if entry.supersedes else None,
+        "created_at": entry.created_at,
+        "digest": entry.digest,
+    }
+
+
+def participant_out(participant: Participant) -> dict:
+    return {
+        "id": participant.public_id,
+        "name": participant.name,
+        "party": participant.party.name,
+        "function": participant.function,
+        "title": participant.title,
+    }
+
+
+def party_named(negotiation: Negotiation, name: str) -> Party:
+    party = negotiation.parties.filter(name=name).first()
+    if party is None:
+        names = ", ".join(negotiation.parties.values_list("name", flat=True))
+        raise ValidationError(f"{name!r} is not a party to this negotiation; the parties are {names}.")
+    return party
+
+
+def resolve_speaker(access: Access, speaker: str | None, party: Party | None) -> Participant | None:
+    """Find the speaker by name; a name not yet known becomes a participant of
+    the given party, so capture never stops to fill in a form."""
+    if not speaker:
+        return None
+    negotiation = access.negotiation
+    participant = negotiation.participants.filter(name=speaker.strip()).select_related("party").first()
+    if participant is not None:
+        return participant
+    if party is None:
+        raise ValidationError(
+            f"{speaker!r} is not yet a participant of this negotiation; send their party too, and they will be added."
+        )
+    return Participant.objects.create(negotiation=negotiation, party=party, name=speaker.strip())
+
+
+@router.post("/negotiations/{negotiation_id}/sessions", response={201: SessionOut})
+def create_session(request: HttpRequest, negotiation_id: UUID, payload: SessionIn):
+    negotiation, _ = get_for_user(request.user, Negotiation, negotiation_id, roles=CAPTURE_ROLES)
+    session = Session.schedule(
+        negotiation=negotiation, title=payload.title, place=payload.place, scheduled_for=payload.scheduled_for
+    )
+    return 201, session_out(session)
+
+
+@router.get("/negotiations/{negotiation_id}/sessions", response=list[SessionOut])
+def list_sessions(request: HttpRequest, negotiation_id: UUID):
+    negotiation, _ = get_for_user(request.user, Negotiation, negotiation_id)
+    return [session_out(s) for s in negotiation.sessions.select_related("negotiation")]
+
+
+@router.get("/sessions/{session_id}", response=SessionOut)
+def session_detail(request: HttpRequest, session_id: UUID):
+    session, _ = get_for_user(request.user, Session, session_id)
+    return session_out(session)
+
+
+@router.post("/sessions/{session_id}/start", response=SessionOut)
+def start_session(request: HttpRequest, session_id: UUID):
+    session, _ = get_for_user(request.user, Session, session_id, roles=CAPTURE_ROLES)
+    session.start()
+    return session_out(session)
+
+
+@router.post("/sessions/{session_id}/close", response=SessionOut)
+def close_session(request: HttpRequest, session_id: UUID):
+    session, _ = get_for_user(request.user, Session, session_id, roles=CAPTURE_ROLES)
+    session.close()
+    return session_out(session)
+
+
+@router.post("/negotiations/{negotiation_id}/participants", response={201: ParticipantOut})
+def add_participant(request: HttpRequest, negotiation_id: UUID, payload: ParticipantIn):
+    negotiation, _ = get_for_user(request.user, Negotiation, negotiation_id, roles=CAPTURE_ROLES)
+    party = party_named(negotiation, payload.party)
+    if negotiation.participants.filter(name=payload.name.strip()).exists():
+        raise ValidationError(f"{payload.name!r} is already a participant of this negotiation.")
+    participant = Participant.objects.create(
+        negotiation=negotiation, party=party, name=payload.name.strip(), function=payload.function, title=payload.title
+    )
+    return 201, participant_out(participant)
+
+
+@router.get("/negotiations/{negotiation_id}/participants", response=list[ParticipantOut])
+def list_participants(request: HttpRequest, negotiation_id: UUID):
+    negotiation, _ = get_for_user(request.user, Negotiation, negotiation_id)
+    return [participant_out(p) for p in negotiation.participants.select_related("party")]
+
+
+ENTRY_RELATED = ("session", "speaker", "party", "author", "delegation", "supersedes")
+
+
+@router.post("/sessions/{session_id}/entries", response={200: EntryOut, 201: EntryOut})
+def create_entry(request: HttpRequest, session_id: UUID, payload: EntryIn):
+    session, access = get_for_user(request.user, Session, session_id, roles=CAPTURE_ROLES)
+    party = party_named(access.negotiation, payload.party) if payload.party else None
+    entry, created = session.record_entry(
+        membership=access.membership,
+        client_id=payload.client_id,
+        text=payload.text,
+        kind=payload.kind,
+        visibility=payload.visibility,
+        speaker=resolve_speaker(access, payload.speaker, party),
+        party=party,
+    )
+    return (201 if created else 200), entry_out(entry)
+
+
+@router.get("/sessions/{session_id}/entries", response=EntryList)
+def list_entries(request: HttpRequest, session_id: UUID, after: int = 0, after_internal: int = 0):
+    """Entries in the order they were recorded. ``after`` skips shared-record
+    entries up to that sequence number, ``after_internal`` your delegation's
+    internal ones."""
+    session, access = get_for_user(request.user, Session, session_id)
+    entries = (
+        session.visible_entries(access.membership)
+        .filter(Q(stream=Entry.RECORD_STREAM, seq__gt=after) | (~Q(stream=Entry.RECORD_STREAM) & Q(seq__gt=after_internal)))
+        .select_related(*ENTRY_RELATED)
+        .order_by("pk")
+    )
+    return {"entries": [entry_out(e) for e in entries]}
+
+
+@router.post("/entries/{entry_id}/corrections", response={200: EntryOut, 201: EntryOut})
+def correct_entry(request: HttpRequest, entry_id: UUID, payload: CorrectionIn):
+    original, access = get_for_user(
+        request.user, Entry, entry_id, roles=CAPTURE_ROLES, queryset=Entry.objects.select_related(*ENTRY_RELATED)
+    )
+    entry, created = original.session.record_entry(
+        membership=access.membership,
+        client_id=payload.client_id,
+        text=payload.text,
+        kind=original.kind,
+        visibility=original.visibility,
+        speaker=original.speaker,
+        party=original.party,
+        agenda_item=original.agenda_item,
+        supersedes=original,
+    )
+    return (201 if created else 200), entry_out(entry)
