@@ -184,7 +184,9 @@ class Formulation(models.Model):
             if locked.is_agreed:
                 raise AgreementRefused("This formulation is already agreed; its text is frozen.")
             if locked.status not in self.OPEN_STATUSES:
-                raise AgreementRefused(f"This formulation was {locked.get_status_display().lower()}; agree the current one.")
+                raise AgreementRefused(
+                    f"This formulation was {locked.get_status_display().lower()}; agree the current one."
+                )
             if locked.open_brackets:
                 raise AgreementRefused(
                     f"The text still has {locked.open_brackets} bracketed passage(s); "

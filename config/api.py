@@ -56,7 +56,9 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return _detail(request, 401, "Authentication required: send 'Authorization: Bearer <token>' from POST /api/v1/auth/token.")
+    return _detail(
+        request, 401, "Authentication required: send 'Authorization: Bearer <token>' from POST /api/v1/auth/token."
+    )
 
 
 @api.exception_handler(SessionClosed)

@@ -37,7 +37,8 @@ def _worker(broker_ok: bool) -> dict[str, object]:
         return {"ok": True, "mode": "in-process"}
     if not broker_ok:
         return {"ok": False, "error": "cannot ask workers: the broker is down"}
-    replies = celery_app.control.ping(timeout=settings.HEALTH_WORKER_TIMEOUT)
+    with celery_app.connection_for_write(settings.REDIS_URL) as connection:
+        replies = celery_app.control.ping(timeout=settings.HEALTH_WORKER_TIMEOUT, connection=connection)
     if not replies:
         return {"ok": False, "error": f"no Celery worker answered within {settings.HEALTH_WORKER_TIMEOUT:g} s"}
     return {"ok": True, "workers": sorted(name for reply in replies for name in reply)}

@@ -11,7 +11,7 @@ from config.env import SettingError
 T = TypeVar("T")
 
 
-def run_or_explain(start: Callable[[], T]) -> T:
+def run_or_explain[T](start: Callable[[], T]) -> T:
     try:
         return start()
     except SettingError as error:

@@ -67,7 +67,7 @@ def _parse_id(value: uuid.UUID | str) -> uuid.UUID:
         raise Http404("No such object.") from None
 
 
-def get_for_user(
+def get_for_user[M: Model](
     user: AbstractBaseUser | AnonymousUser,
     model: type[M],
     public_id: uuid.UUID | str,
@@ -86,7 +86,7 @@ def get_for_user(
     obj = qs.filter(public_id=_parse_id(public_id), **{f"{prefix}memberships__user": user}).first()
     if obj is None:
         raise Http404("No such object.")
-    negotiation_id = getattr(obj, "pk") if not path else _negotiation_id(obj, path)
+    negotiation_id = obj.pk if not path else _negotiation_id(obj, path)
     membership = Membership.objects.select_related("negotiation", "delegation__party", "user").get(
         negotiation_id=negotiation_id, user=user
     )

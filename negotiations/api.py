@@ -129,8 +129,7 @@ def create_negotiation(request: HttpRequest, payload: NegotiationIn):
 @router.get("/negotiations", response=list[NegotiationOut])
 def list_negotiations(request: HttpRequest):
     memberships = {
-        m.negotiation_id: m
-        for m in Membership.objects.filter(user=request.user).select_related("delegation")
+        m.negotiation_id: m for m in Membership.objects.filter(user=request.user).select_related("delegation")
     }
     negotiations = negotiations_for(request.user).select_related("owner").prefetch_related("parties")
     return [negotiation_out(n, memberships[n.pk]) for n in negotiations]
@@ -146,4 +145,8 @@ def negotiation_detail(request: HttpRequest, negotiation_id: UUID):
 def add_negotiation_member(request: HttpRequest, negotiation_id: UUID, payload: MemberIn):
     negotiation, access = get_for_user(request.user, Negotiation, negotiation_id, roles=HEAD_ROLES)
     membership = negotiation.add_member(user=_user(payload.username), role=payload.role, by=access.membership)
-    return 201, {"username": membership.user.username, "delegation": membership.delegation.name, "role": membership.role}
+    return 201, {
+        "username": membership.user.username,
+        "delegation": membership.delegation.name,
+        "role": membership.role,
+    }

@@ -140,47 +140,85 @@ def seed() -> bool:
             speaker="Tomas Reyes",
         )
         agreed = navigation.propose(
-            text=proposal.text, party=aurelia, membership=m["ilan"], language="en", session=session, entry=proposal, at=at()
+            text=proposal.text,
+            party=aurelia,
+            membership=m["ilan"],
+            language="en",
+            session=session,
+            entry=proposal,
+            at=at(),
         )
-        note("dmitri", "Мы принимаем эту формулировку. We accept this wording.", kind=Entry.Kind.STATEMENT,
-             speaker="Yelena Sorokina")
+        note(
+            "dmitri",
+            "Мы принимаем эту формулировку. We accept this wording.",
+            kind=Entry.Kind.STATEMENT,
+            speaker="Yelena Sorokina",
+        )
         agreed.agree(parties=[aurelia, severia], membership=m["ilan"], session=session, at=at())
         note("ilan", "Point 1 agreed as formulated by Aurelia.", kind=Entry.Kind.DECISION)
 
         text_ru = "Квоты на вылов устанавливаются Совместной комиссией [ежегодно] [раз в три года]."
         entry = note("dmitri", text_ru, kind=Entry.Kind.PROPOSAL, speaker="Oleg Karpov", item=1)
-        quotas.propose(text=text_ru, party=severia, membership=m["dmitri"], language="ru", session=session,
-                       entry=entry, at=at())
+        quotas.propose(
+            text=text_ru, party=severia, membership=m["dmitri"], language="ru", session=session, entry=entry, at=at()
+        )
         text_en = "Fishing quotas shall be set by the Joint Commission [annually] [every three years], after consulting  coastal communities."
         entry = note("petra", text_en, kind=Entry.Kind.PROPOSAL, speaker="Amara Lind", item=1)
-        quotas.propose(text=text_en, party=aurelia, membership=m["petra"], language="en", session=session,
-                       entry=entry, at=at())
-        note("petra", "Severian fisheries adviser hesitated on the three-year cycle; Karpov looked to Sorokina twice.",
-             kind=Entry.Kind.OBSERVATION, visibility="internal", item=1)
-        note("dmitri", "Аврелийская сторона не готова обсуждать сроки до консультаций с рыбаками.",
-             kind=Entry.Kind.OBSERVATION, visibility="internal", item=1)
+        quotas.propose(
+            text=text_en, party=aurelia, membership=m["petra"], language="en", session=session, entry=entry, at=at()
+        )
+        note(
+            "petra",
+            "Severian fisheries adviser hesitated on the three-year cycle; Karpov looked to Sorokina twice.",
+            kind=Entry.Kind.OBSERVATION,
+            visibility="internal",
+            item=1,
+        )
+        note(
+            "dmitri",
+            "Аврелийская сторона не готова обсуждать сроки до консультаций с рыбаками.",
+            kind=Entry.Kind.OBSERVATION,
+            visibility="internal",
+            item=1,
+        )
 
         lighthouse = (
             "The lighthouse on Kel Island shall be named in every official text as:\n"
             "\tKel Light — Маяк Кель — منارة كيل — 克尔灯塔 🗼"
         )
         entry = note("ilan", lighthouse, kind=Entry.Kind.PROPOSAL, speaker="Nadia Haddad", item=2)
-        named = names.propose(text=lighthouse, party=severia, membership=m["ilan"], language="mul", session=session,
-                              entry=entry, at=at())
+        named = names.propose(
+            text=lighthouse, party=severia, membership=m["ilan"], language="mul", session=session, entry=entry, at=at()
+        )
         named.agree(parties=[aurelia, severia], membership=m["ilan"], session=session, ad_referendum=True, at=at())
-        note("ilan", "Names agreed ad referendum, subject to confirmation by both capitals.", kind=Entry.Kind.DECISION,
-             item=2)
-        note("ilan", "Aurelian delegation to circulate a map of the shipping lanes before Session 2.",
-             kind=Entry.Kind.ACTION_ITEM, item=0)
+        note(
+            "ilan",
+            "Names agreed ad referendum, subject to confirmation by both capitals.",
+            kind=Entry.Kind.DECISION,
+            item=2,
+        )
+        note(
+            "ilan",
+            "Aurelian delegation to circulate a map of the shipping lanes before Session 2.",
+            kind=Entry.Kind.ACTION_ITEM,
+            item=0,
+        )
         typo = note("petra", "Next session proposed for 2 Decmber in Port Calder.", kind=Entry.Kind.NOTE)
         minute += 1
         session.record_entry(
-            membership=m["ilan"], client_id=_cid("correction-next-session"),
-            text="Next session proposed for 2 December in Port Calder.", kind=Entry.Kind.NOTE,
-            supersedes=typo, at=at(),
+            membership=m["ilan"],
+            client_id=_cid("correction-next-session"),
+            text="Next session proposed for 2 December in Port Calder.",
+            kind=Entry.Kind.NOTE,
+            supersedes=typo,
+            at=at(),
         )
         session.close()
         Session.objects.filter(pk=session.pk).update(started_at=start, ended_at=start + timedelta(minutes=minute + 5))
-        Session.schedule(negotiation=negotiation, title="Second round", place="Port Calder",
-                         scheduled_for=datetime(2026, 12, 2, 9, 0, tzinfo=UTC))
+        Session.schedule(
+            negotiation=negotiation,
+            title="Second round",
+            place="Port Calder",
+            scheduled_for=datetime(2026, 12, 2, 9, 0, tzinfo=UTC),
+        )
     return True

@@ -148,7 +148,9 @@ class Negotiation(models.Model):
             for name in dict.fromkeys(names):
                 party, _ = Party.objects.get_or_create(name=name)
                 negotiation.parties.add(party)
-            Membership.objects.create(negotiation=negotiation, user=by, delegation=delegation, role=Membership.Role.HEAD)
+            Membership.objects.create(
+                negotiation=negotiation, user=by, delegation=delegation, role=Membership.Role.HEAD
+            )
         return negotiation
 
     def add_member(self, *, user: User, role: str, by: Membership) -> Membership:
@@ -159,9 +161,13 @@ class Negotiation(models.Model):
             raise PermissionDenied("Only a head of delegation can add members.")
         delegation = delegation_of(user)
         if delegation is None:
-            raise ValidationError(f"{user.username} does not belong to a delegation yet; a staff user must add them to one.")
+            raise ValidationError(
+                f"{user.username} does not belong to a delegation yet; a staff user must add them to one."
+            )
         if not self.parties.filter(pk=delegation.party_id).exists():
-            raise ValidationError(f"{delegation.name} represents {delegation.party.name}, which is not a party to this negotiation.")
+            raise ValidationError(
+                f"{delegation.name} represents {delegation.party.name}, which is not a party to this negotiation."
+            )
         if delegation.pk != by.delegation_id and self.memberships.filter(delegation=delegation).exists():
             raise PermissionDenied(f"Members of {delegation.name} are managed by that delegation's heads.")
         membership, created = Membership.objects.get_or_create(

@@ -230,7 +230,9 @@ def list_entries(request: HttpRequest, session_id: UUID, after: int = 0, after_i
     session, access = get_for_user(request.user, Session, session_id)
     entries = (
         session.visible_entries(access.membership)
-        .filter(Q(stream=Entry.RECORD_STREAM, seq__gt=after) | (~Q(stream=Entry.RECORD_STREAM) & Q(seq__gt=after_internal)))
+        .filter(
+            Q(stream=Entry.RECORD_STREAM, seq__gt=after) | (~Q(stream=Entry.RECORD_STREAM) & Q(seq__gt=after_internal))
+        )
         .select_related(*ENTRY_RELATED)
         .order_by("pk")
     )

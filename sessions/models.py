@@ -17,7 +17,7 @@ from negotiations.models import Delegation, Membership, Negotiation, Party
 from negotiations.text import validate_record_text
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import User
+    pass
 
 
 class SessionClosed(Exception):
@@ -97,7 +97,9 @@ class Session(models.Model):
                 locked.started_at = timezone.now()
                 locked.save(update_fields=["status", "started_at"])
             elif locked.status != self.Status.IN_PROGRESS:
-                raise SessionClosed(f"Session {self.number} is {locked.get_status_display().lower()}; it cannot restart.")
+                raise SessionClosed(
+                    f"Session {self.number} is {locked.get_status_display().lower()}; it cannot restart."
+                )
         self.refresh_from_db()
 
     def close(self) -> bool:
@@ -149,8 +151,10 @@ class Session(models.Model):
             session = self._locked()
             existing = session.entries.filter(client_id=client_id).first()
             if existing is not None:
-                if existing.text != text or existing.author_id != membership.user_id or existing.supersedes_id != (
-                    supersedes.pk if supersedes else None
+                if (
+                    existing.text != text
+                    or existing.author_id != membership.user_id
+                    or existing.supersedes_id != (supersedes.pk if supersedes else None)
                 ):
                     raise ClientIdReused(
                         "This client id was already used for a different entry; generate a new id for each entry."
@@ -291,9 +295,7 @@ class Entry(models.Model):
     agenda_item = models.ForeignKey(AgendaItem, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     delegation = models.ForeignKey(Delegation, on_delete=models.PROTECT, related_name="+")
-    supersedes = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
-    )
+    supersedes = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections")
     created_at = models.DateTimeField()
     digest = models.CharField(max_length=64, help_text="SHA-256 chained over the stream's previous entry")
 

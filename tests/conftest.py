@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from negotiations.models import Delegation, Membership, Negotiation, Party
+from sessions.models import Session
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config):
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise pytest.UsageError(
+            "The test suite runs against PostgreSQL: run bin/test, or set DATABASE_URL=postgres://…"
+        )
+
+
+@pytest.fixture
+def make_user(django_user_model):
+    def make(username: str, *, delegation: Delegation | None = None, staff: bool = False):
+        user = django_user_model.objects.create_user(username=username, password="pw", is_staff=staff)
+        if delegation is not None:
+            delegation.add_member(user)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def world(make_user):
+    """Two delegations sharing a negotiation, and an outsider from a third.
+
+    Aurelia owns it: head, note-taker, reviewer. Severia was invited: its head
+    and note-taker. Borealis is not part of it at all."""
+    aurelia = Party.objects.create(name="Republic of Aurelia", short_name="Aurelia")
+    severia = Party.objects.create(name="Severian Federation", short_name="Severia")
+    borealis = Party.objects.create(name="Borealis")
+    d_a = Delegation.objects.create(name="Aurelian delegation", party=aurelia)
+    d_s = Delegation.objects.create(name="Severian delegation", party=severia)
+    d_b = Delegation.objects.create(name="Borealian delegation", party=borealis)
+    head = make_user("head", delegation=d_a)
+    negotiation = Negotiation.start(title="Strait talks", parties=[aurelia.name, severia.name], by=head)
+    head_m = Membership.objects.get(user=head, negotiation=negotiation)
+    note_taker = make_user("note_taker", delegation=d_a)
+    reviewer = make_user("reviewer", delegation=d_a)
+    other_head = make_user("other_head", delegation=d_s)
+    other_note_taker = make_user("other_note_taker", delegation=d_s)
+    outsider = make_user("outsider", delegation=d_b)
+    staff = make_user("staff", staff=True)
+    negotiation.add_member(user=note_taker, role=Membership.Role.NOTE_TAKER, by=head_m)
+    negotiation.add_member(user=reviewer, role=Membership.Role.REVIEWER, by=head_m)
+    other_head_m = negotiation.add_member(user=other_head, role=Membership.Role.HEAD, by=head_m)
+    negotiation.add_member(user=other_note_taker, role=Membership.Role.NOTE_TAKER, by=other_head_m)
+    session = Session.schedule(negotiation=negotiation, title="Opening round", place="Port Calder")
+
+    class World:
+        pass
+
+    w = World()
+    w.aurelia, w.severia, w.borealis = aurelia, severia, borealis
+    w.aurelian, w.severian, w.borealian = d_a, d_s, d_b
+    w.negotiation, w.session = negotiation, session
+    w.head, w.note_taker, w.reviewer = head, note_taker, reviewer
+    w.other_head, w.other_note_taker, w.outsider, w.staff = other_head, other_note_taker, outsider, staff
+    w.membership = lambda user: Membership.objects.get(user=user, negotiation=negotiation)
+    return w
+
+
+@pytest.fixture
+def api(client):
+    """A JSON client that logs in through the token endpoint."""
+    from negotiations.models import ApiToken
+
+    class Api:
+        def __init__(self):
+            self.token = None
+
+        def as_user(self, user):
+            self.token = ApiToken.issue(user) if user is not None else None
+            return self
+
+        def _headers(self):
+            return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+        def get(self, path, **params):
+            return client.get(f"/api/v1{path}", params, headers=self._headers())
+
+        def post(self, path, data=None):
+            return client.post(
+                f"/api/v1{path}", data=data or {}, content_type="application/json", headers=self._headers()
+            )
+
+    return Api()
+
+
+def new_client_id() -> str:
+    return str(uuid.uuid4())
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """A real Celery worker process, on the test database and the test Redis."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    env = dict(os.environ)
+    env["DATABASE_URL"] = (
+        f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    env["REDIS_URL"] = settings.REDIS_URL
+    name = f"test-{uuid.uuid4().hex[:8]}@%h"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "-n",
+            name,
+            "--queues",
+            settings.CELERY_TASK_DEFAULT_QUEUE,
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    from config.celery import app
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with app.connection_for_write(settings.REDIS_URL) as connection:
+            if app.control.ping(timeout=0.5, connection=connection):
+                break
+        if process.poll() is not None:
+            raise RuntimeError("the Celery worker exited during start-up")
+    else:
+        process.kill()
+        raise RuntimeError("the Celery worker did not answer within 30 s")
+    yield process
+    process.terminate()
+    process.wait(timeout=20)

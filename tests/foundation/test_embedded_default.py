@@ -1,0 +1,62 @@
+"""The embedded default: no environment at all means SQLite in a file and
+jobs run in-process. Exercised end to end in subprocesses, as a newcomer
+would run it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_the_app_runs_on_sqlite_with_in_process_jobs_and_the_demo_loads_twice(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env["VERBATIM_VAR_DIR"] = str(tmp_path)
+
+    def manage(*args: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    manage("migrate", "--noinput", "-v0")
+    assert "Loaded the demo negotiation" in manage("seed_demo")
+    assert "already loaded; nothing changed" in manage("seed_demo")
+    assert (tmp_path / "verbatim.sqlite3").exists()
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "config.asgi:application", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        body = None
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                    body = response.read().decode()
+                    break
+            except OSError:
+                time.sleep(0.1)
+        assert body is not None, "the server did not answer"
+        assert '"engine": "sqlite"' in body
+        assert '"mode": "in-process"' in body
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
