@@ -5,7 +5,7 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from agreements.models import Agreement, Formulation, Point
 from negotiations.access import CAPTURE_ROLES, HEAD_ROLES, Access, get_for_user
@@ -131,7 +131,7 @@ def _parties(negotiation: Negotiation, names: list[str]) -> list[Party]:
 @router.post("/negotiations/{negotiation_id}/points", response={201: PointOut})
 def create_point(request: HttpRequest, negotiation_id: UUID, payload: PointIn):
     negotiation, _ = get_for_user(request.user, Negotiation, negotiation_id, roles=CAPTURE_ROLES)
-    return 201, point_out(Point.open(negotiation=negotiation, title=payload.title))
+    return Status(201, point_out(Point.open(negotiation=negotiation, title=payload.title)))
 
 
 @router.get("/negotiations/{negotiation_id}/points", response=list[PointOut])
@@ -150,7 +150,7 @@ def propose_formulation(request: HttpRequest, point_id: UUID, payload: Formulati
         session=_session(access, payload.session),
         membership=access.membership,
     )
-    return 201, formulation_out(formulation)
+    return Status(201, formulation_out(formulation))
 
 
 @router.get("/formulations/{formulation_id}", response=FormulationOut)

@@ -5,7 +5,7 @@ from uuid import UUID
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from negotiations.access import HEAD_ROLES, get_for_user, negotiations_for
 from negotiations.models import Delegation, Membership, Negotiation, Party
@@ -97,7 +97,7 @@ def create_delegation(request: HttpRequest, payload: DelegationIn):
         raise ValidationError(f"A delegation named {payload.name!r} already exists.")
     party, _ = Party.objects.get_or_create(name=payload.party.strip())
     delegation = Delegation.objects.create(name=payload.name.strip(), party=party)
-    return 201, {"id": delegation.public_id, "name": delegation.name, "party": party.name}
+    return Status(201, {"id": delegation.public_id, "name": delegation.name, "party": party.name})
 
 
 @router.post("/delegations/{delegation_id}/members", response={201: MemberOut})
@@ -108,7 +108,7 @@ def add_delegation_member(request: HttpRequest, delegation_id: UUID, payload: Us
         raise ValidationError("There is no such delegation.")
     user = _user(payload.username)
     delegation.add_member(user)
-    return 201, {"username": user.username, "delegation": delegation.name}
+    return Status(201, {"username": user.username, "delegation": delegation.name})
 
 
 @router.post("/negotiations", response={201: NegotiationOut})
@@ -123,7 +123,7 @@ def create_negotiation(request: HttpRequest, payload: NegotiationIn):
         classification=payload.classification,
     )
     _, access = get_for_user(request.user, Negotiation, negotiation.public_id)
-    return 201, negotiation_out(negotiation, access.membership)
+    return Status(201, negotiation_out(negotiation, access.membership))
 
 
 @router.get("/negotiations", response=list[NegotiationOut])
@@ -145,8 +145,7 @@ def negotiation_detail(request: HttpRequest, negotiation_id: UUID):
 def add_negotiation_member(request: HttpRequest, negotiation_id: UUID, payload: MemberIn):
     negotiation, access = get_for_user(request.user, Negotiation, negotiation_id, roles=HEAD_ROLES)
     membership = negotiation.add_member(user=_user(payload.username), role=payload.role, by=access.membership)
-    return 201, {
-        "username": membership.user.username,
-        "delegation": membership.delegation.name,
-        "role": membership.role,
-    }
+    return Status(
+        201,
+        {"username": membership.user.username, "delegation": membership.delegation.name, "role": membership.role},
+    )

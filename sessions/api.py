@@ -6,7 +6,7 @@ from uuid import UUID
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from negotiations.access import CAPTURE_ROLES, Access, get_for_user
 from negotiations.models import Negotiation, Party
@@ -156,7 +156,7 @@ def create_session(request: HttpRequest, negotiation_id: UUID, payload: SessionI
     session = Session.schedule(
         negotiation=negotiation, title=payload.title, place=payload.place, scheduled_for=payload.scheduled_for
     )
-    return 201, session_out(session)
+    return Status(201, session_out(session))
 
 
 @router.get("/negotiations/{negotiation_id}/sessions", response=list[SessionOut])
@@ -194,7 +194,7 @@ def add_participant(request: HttpRequest, negotiation_id: UUID, payload: Partici
     participant = Participant.objects.create(
         negotiation=negotiation, party=party, name=payload.name.strip(), function=payload.function, title=payload.title
     )
-    return 201, participant_out(participant)
+    return Status(201, participant_out(participant))
 
 
 @router.get("/negotiations/{negotiation_id}/participants", response=list[ParticipantOut])
@@ -219,7 +219,7 @@ def create_entry(request: HttpRequest, session_id: UUID, payload: EntryIn):
         speaker=resolve_speaker(access, payload.speaker, party),
         party=party,
     )
-    return (201 if created else 200), entry_out(entry)
+    return Status(201 if created else 200, entry_out(entry))
 
 
 @router.get("/sessions/{session_id}/entries", response=EntryList)
@@ -255,4 +255,4 @@ def correct_entry(request: HttpRequest, entry_id: UUID, payload: CorrectionIn):
         agenda_item=original.agenda_item,
         supersedes=original,
     )
-    return (201 if created else 200), entry_out(entry)
+    return Status(201 if created else 200, entry_out(entry))

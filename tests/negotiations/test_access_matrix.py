@@ -1,0 +1,326 @@
+"""Every URL x every kind of user. Members see their negotiation, outsiders
+get 404 (never 403, so existence does not leak), anonymous API callers get
+401 and anonymous page visitors are sent to the login page; a delegation's
+internal entries are a 404 for everyone outside it."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.urls import get_resolver
+
+from config.api import api
+from tests.scene import build_scene
+
+pytestmark = pytest.mark.django_db
+
+ACTORS = ["head", "note_taker", "reviewer", "other_head", "other_note_taker", "outsider", "anonymous"]
+AURELIANS = {"head", "note_taker", "reviewer"}
+MEMBERS = {"head", "note_taker", "reviewer", "other_head", "other_note_taker"}
+CAPTURERS = {"head", "note_taker", "other_head", "other_note_taker"}
+HEADS = {"head", "other_head"}
+
+OK = "2xx"
+
+
+def members_read(actor: str) -> Any:
+    return OK if actor in MEMBERS else (401 if actor == "anonymous" else 404)
+
+
+def capture(actor: str) -> Any:
+    if actor == "anonymous":
+        return 401
+    if actor not in MEMBERS:
+        return 404
+    return OK if actor in CAPTURERS else 403
+
+
+def heads_only(actor: str) -> Any:
+    if actor == "anonymous":
+        return 401
+    if actor not in MEMBERS:
+        return 404
+    return OK if actor in HEADS else 403
+
+
+def aurelian_internal_capture(actor: str) -> Any:
+    if actor == "anonymous":
+        return 401
+    if actor not in AURELIANS:
+        return 404
+    return OK if actor in CAPTURERS else 403
+
+
+def aurelian_internal_read(actor: str) -> Any:
+    if actor == "anonymous":
+        return 401
+    return OK if actor in AURELIANS else 404
+
+
+def staff_only(actor: str) -> Any:
+    return 401 if actor == "anonymous" else 403
+
+
+def any_user(actor: str) -> Any:
+    return 401 if actor == "anonymous" else OK
+
+
+@dataclass
+class Case:
+    method: str
+    route: str
+    url: Any
+    expect: Any
+    payload: Any = None
+
+
+def cid() -> str:
+    return str(uuid.uuid4())
+
+
+API_CASES = [
+    Case("POST", "/delegations", lambda w: "/delegations", staff_only, lambda w, a: {"name": "X", "party": "Y"}),
+    Case(
+        "POST",
+        "/delegations/{delegation_id}/members",
+        lambda w: f"/delegations/{w.aurelian.public_id}/members",
+        staff_only,
+        lambda w, a: {"username": "reviewer"},
+    ),
+    Case(
+        "POST",
+        "/negotiations",
+        lambda w: "/negotiations",
+        any_user,
+        lambda w, a: {
+            "title": "New talks",
+            "parties": [w.aurelia.name, w.severia.name, w.borealis.name],
+            "format": "multilateral",
+        },
+    ),
+    Case("GET", "/negotiations", lambda w: "/negotiations", any_user),
+    Case("GET", "/negotiations/{negotiation_id}", lambda w: f"/negotiations/{w.negotiation.public_id}", members_read),
+    Case(
+        "POST",
+        "/negotiations/{negotiation_id}/members",
+        lambda w: f"/negotiations/{w.negotiation.public_id}/members",
+        heads_only,
+        lambda w, a: {"username": "new_s" if a.startswith("other") else "new_a", "role": "reviewer"},
+    ),
+    Case(
+        "POST",
+        "/negotiations/{negotiation_id}/sessions",
+        lambda w: f"/negotiations/{w.negotiation.public_id}/sessions",
+        capture,
+        lambda w, a: {"title": "Second round"},
+    ),
+    Case(
+        "GET",
+        "/negotiations/{negotiation_id}/sessions",
+        lambda w: f"/negotiations/{w.negotiation.public_id}/sessions",
+        members_read,
+    ),
+    Case("GET", "/sessions/{session_id}", lambda w: f"/sessions/{w.session.public_id}", members_read),
+    Case("POST", "/sessions/{session_id}/start", lambda w: f"/sessions/{w.session.public_id}/start", capture),
+    Case("POST", "/sessions/{session_id}/close", lambda w: f"/sessions/{w.session.public_id}/close", capture),
+    Case(
+        "POST",
+        "/negotiations/{negotiation_id}/participants",
+        lambda w: f"/negotiations/{w.negotiation.public_id}/participants",
+        capture,
+        lambda w, a: {"name": "Oleg Karpov", "party": w.severia.name},
+    ),
+    Case(
+        "GET",
+        "/negotiations/{negotiation_id}/participants",
+        lambda w: f"/negotiations/{w.negotiation.public_id}/participants",
+        members_read,
+    ),
+    Case(
+        "POST",
+        "/sessions/{session_id}/entries",
+        lambda w: f"/sessions/{w.session.public_id}/entries",
+        capture,
+        lambda w, a: {"client_id": cid(), "text": "A note."},
+    ),
+    Case("GET", "/sessions/{session_id}/entries", lambda w: f"/sessions/{w.session.public_id}/entries", members_read),
+    Case(
+        "POST",
+        "/entries/{entry_id}/corrections",
+        lambda w: f"/entries/{w.entry.public_id}/corrections",
+        capture,
+        lambda w, a: {"client_id": cid(), "text": "Opening remarks, corrected."},
+    ),
+    Case(
+        "POST",
+        "/entries/{entry_id}/corrections",
+        lambda w: f"/entries/{w.internal_a.public_id}/corrections",
+        aurelian_internal_capture,
+        lambda w, a: {"client_id": cid(), "text": "Aurelian eyes only, corrected."},
+    ),
+    Case(
+        "POST",
+        "/negotiations/{negotiation_id}/points",
+        lambda w: f"/negotiations/{w.negotiation.public_id}/points",
+        capture,
+        lambda w, a: {"title": "Flags"},
+    ),
+    Case(
+        "GET",
+        "/negotiations/{negotiation_id}/points",
+        lambda w: f"/negotiations/{w.negotiation.public_id}/points",
+        members_read,
+    ),
+    Case(
+        "POST",
+        "/points/{point_id}/formulations",
+        lambda w: f"/points/{w.point.public_id}/formulations",
+        capture,
+        lambda w, a: {"text": "Ships pass.", "party": w.severia.name},
+    ),
+    Case("GET", "/formulations/{formulation_id}", lambda w: f"/formulations/{w.formulation.public_id}", members_read),
+    Case(
+        "POST",
+        "/formulations/{formulation_id}/agree",
+        lambda w: f"/formulations/{w.formulation.public_id}/agree",
+        capture,
+        lambda w, a: {"parties": [w.aurelia.name, w.severia.name]},
+    ),
+    Case(
+        "POST",
+        "/formulations/{formulation_id}/confirm",
+        lambda w: f"/formulations/{w.adref.public_id}/confirm",
+        capture,
+        lambda w, a: {"parties": [w.aurelia.name, w.severia.name]},
+    ),
+    Case(
+        "POST",
+        "/formulations/{formulation_id}/reopen",
+        lambda w: f"/formulations/{w.agreed.public_id}/reopen",
+        heads_only,
+        lambda w, a: {"reason": "Capital withdrew consent."},
+    ),
+    Case("GET", "/points/{point_id}/history", lambda w: f"/points/{w.point.public_id}/history", members_read),
+]
+
+PAGE_CASES = [
+    ("negotiations:index", lambda w: "/", lambda a: 302 if a == "anonymous" else 200),
+    (
+        "negotiations:detail",
+        lambda w: w.negotiation.get_absolute_url(),
+        lambda a: 302 if a == "anonymous" else (200 if a in MEMBERS else 404),
+    ),
+    (
+        "sessions:detail",
+        lambda w: w.session.get_absolute_url(),
+        lambda a: 302 if a == "anonymous" else (200 if a in MEMBERS else 404),
+    ),
+]
+
+
+@pytest.fixture
+def scene(world, make_user):
+    make_user("new_a", delegation=world.aurelian)
+    make_user("new_s", delegation=world.severian)
+    return build_scene(world)
+
+
+def actor_user(scene, actor: str):
+    return None if actor == "anonymous" else getattr(scene, actor)
+
+
+def check(status: int, expected: Any, body: bytes) -> None:
+    if expected == OK:
+        assert 200 <= status < 300, body
+    else:
+        assert status == expected, body
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize("case", API_CASES, ids=lambda c: f"{c.method} {c.route}")
+def test_api_answers_each_kind_of_user_as_the_access_rules_say(scene, api, actor, case):
+    api.as_user(actor_user(scene, actor))
+    url = case.url(scene)
+    if case.method == "GET":
+        response = api.get(url)
+    else:
+        response = api.post(url, case.payload(scene, actor) if case.payload else {})
+    check(response.status_code, case.expect(actor), response.content)
+    if response.status_code >= 400:
+        assert "detail" in response.json()
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize(("name", "url", "expect"), PAGE_CASES, ids=[c[0] for c in PAGE_CASES])
+def test_pages_answer_each_kind_of_user_as_the_access_rules_say(scene, client, actor, name, url, expect):
+    user = actor_user(scene, actor)
+    if user is not None:
+        client.force_login(user)
+    response = client.get(url(scene))
+    assert response.status_code == expect(actor)
+    if response.status_code == 302:
+        assert response.url.startswith("/login/")
+
+
+def test_the_matrix_covers_every_api_route():
+    routes = {
+        (method, path)
+        for _prefix, router in api._routers
+        for path, view in router.path_operations.items()
+        for operation in view.operations
+        for method in operation.methods
+    }
+    covered = {(c.method, c.route) for c in API_CASES} | {("POST", "/auth/token")}
+    assert routes == covered
+
+
+def test_the_matrix_covers_every_page():
+    names = set()
+    for pattern in get_resolver().url_patterns:
+        namespace = getattr(pattern, "namespace", None)
+        if namespace in {"negotiations", "sessions"}:
+            names |= {f"{namespace}:{p.name}" for p in pattern.url_patterns}
+    assert names == {name for name, _url, _expect in PAGE_CASES}
+
+
+def test_a_session_page_shows_internal_entries_only_to_their_own_delegation(scene, client):
+    client.force_login(scene.other_head)
+    body = client.get(scene.session.get_absolute_url()).content.decode()
+    assert "Severian eyes only." in body
+    assert "Aurelian eyes only." not in body
+    client.force_login(scene.reviewer)
+    body = client.get(scene.session.get_absolute_url()).content.decode()
+    assert "Aurelian eyes only." in body
+    assert "Severian eyes only." not in body
+
+
+def test_the_entry_list_never_carries_another_delegations_internal_entries(scene, api):
+    texts = [
+        e["text"]
+        for e in api.as_user(scene.other_note_taker)
+        .get(f"/sessions/{scene.session.public_id}/entries")
+        .json()["entries"]
+    ]
+    assert texts == ["Opening remarks.", "Severian eyes only."]
+
+
+def test_the_shared_numbering_has_no_gap_where_internal_entries_were_written(scene, api):
+    entries = api.as_user(scene.other_head).get(f"/sessions/{scene.session.public_id}/entries").json()["entries"]
+    assert [(e["stream"], e["seq"]) for e in entries] == [("record", 1), ("internal", 1)]
+
+
+def test_an_outsider_lists_no_negotiations_of_others(scene, api):
+    assert api.as_user(scene.outsider).get("/negotiations").json() == []
+
+
+def test_a_staff_user_who_is_not_a_member_gets_404_too(scene, api):
+    assert api.as_user(scene.staff).get(f"/negotiations/{scene.negotiation.public_id}").status_code == 404
+
+
+def test_an_invalid_or_unknown_token_is_401(scene, client):
+    response = client.get("/api/v1/negotiations", headers={"Authorization": "Bearer nope"})
+    assert response.status_code == 401
+    assert "Bearer" in response.json()["detail"]
