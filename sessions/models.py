@@ -121,6 +121,18 @@ class Session(models.Model):
     def visible_entries(self, membership: Membership) -> models.QuerySet[Entry]:
         return self.entries.filter(Entry.visible_to(membership))
 
+    def broken_links(self) -> list[Entry]:
+        """Entries whose digest does not follow from the one before them in
+        their stream: empty when the stored record is intact."""
+        broken: list[Entry] = []
+        previous: dict[str, str] = {}
+        entries = self.entries.select_related("session", "speaker", "party", "author", "supersedes")
+        for entry in entries.order_by("stream", "seq"):
+            if entry.digest != entry.compute_digest(previous.get(entry.stream, "")):
+                broken.append(entry)
+            previous[entry.stream] = entry.digest
+        return broken
+
     def record_entry(
         self,
         *,
