@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import pytest
+
+from negotiations.models import Delegation, Membership
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_token_is_issued_for_the_right_password_only(client, django_user_model):
+    django_user_model.objects.create_user("ilan", password="right-password")
+    ok = client.post(
+        "/api/v1/auth/token", {"username": "ilan", "password": "right-password"}, content_type="application/json"
+    )
+    assert ok.status_code == 200 and len(ok.json()["token"]) > 30
+    bad = client.post("/api/v1/auth/token", {"username": "ilan", "password": "nope"}, content_type="application/json")
+    assert bad.status_code == 401
+    assert bad.json() == {"detail": "Wrong username or password."}
+
+
+def test_a_malformed_request_is_422_in_json(world, api):
+    response = api.as_user(world.head).post("/negotiations", {"title": "No parties"})
+    assert response.status_code == 422
+    assert "detail" in response.json()
+
+
+def test_staff_create_a_delegation_and_add_a_member(world, api, make_user):
+    newcomer = make_user("newcomer")
+    api.as_user(world.staff)
+    created = api.post("/delegations", {"name": "Zephyrian delegation", "party": "Zephyria"})
+    assert created.status_code == 201
+    added = api.post(f"/delegations/{created.json()['id']}/members", {"username": "newcomer"})
+    assert added.status_code == 201
+    assert Delegation.objects.get(name="Zephyrian delegation").party.name == "Zephyria"
+    assert newcomer.delegation_member.delegation.name == "Zephyrian delegation"
+
+
+def test_a_user_belongs_to_one_delegation(world, api):
+    response = api.as_user(world.staff).post(f"/delegations/{world.severian.public_id}/members", {"username": "head"})
+    assert response.status_code == 400
+    assert "already belongs" in response.json()["detail"]
+
+
+def test_a_negotiation_is_created_owned_by_the_creators_delegation_with_the_creator_as_head(world, api):
+    response = api.as_user(world.outsider).post(
+        "/negotiations",
+        {
+            "title": "Borealis–Aurelia fisheries",
+            "parties": [world.aurelia.name],
+            "format": "bilateral",
+            "package_rule": True,
+        },
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert body["id"] and body["owner"] == "Borealian delegation"
+    assert body["parties"] == ["Borealis", "Republic of Aurelia"]
+    assert (body["my_role"], body["package_rule"]) == ("head", True)
+    assert [n["title"] for n in api.get("/negotiations").json()] == ["Borealis–Aurelia fisheries"]
+
+
+def test_a_bilateral_negotiation_has_exactly_two_parties(world, api):
+    response = api.as_user(world.head).post(
+        "/negotiations", {"title": "Three", "parties": [world.severia.name, world.borealis.name], "format": "bilateral"}
+    )
+    assert response.status_code == 400
+    assert "multilateral" in response.json()["detail"]
+
+
+def test_a_user_without_a_delegation_cannot_open_a_negotiation(world, api):
+    response = api.as_user(world.staff).post("/negotiations", {"title": "T", "parties": ["A", "B"]})
+    assert response.status_code == 400
+    assert "delegation" in response.json()["detail"]
+
+
+def test_a_head_adds_a_member_of_their_own_delegation(world, api, make_user):
+    make_user("new_a", delegation=world.aurelian)
+    response = api.as_user(world.head).post(
+        f"/negotiations/{world.negotiation.public_id}/members", {"username": "new_a", "role": "note_taker"}
+    )
+    assert response.status_code == 201
+    assert Membership.objects.get(user__username="new_a").role == "note_taker"
+
+
+def test_a_head_cannot_manage_the_members_of_another_delegation_already_taking_part(world, api, make_user):
+    make_user("new_s", delegation=world.severian)
+    response = api.as_user(world.head).post(
+        f"/negotiations/{world.negotiation.public_id}/members", {"username": "new_s", "role": "head"}
+    )
+    assert response.status_code == 403
+    assert "managed by that delegation" in response.json()["detail"]
+
+
+def test_a_member_of_a_party_outside_the_negotiation_cannot_be_added(world, api):
+    response = api.as_user(world.head).post(
+        f"/negotiations/{world.negotiation.public_id}/members", {"username": "outsider", "role": "reviewer"}
+    )
+    assert response.status_code == 400
+    assert "not a party" in response.json()["detail"]
+
+
+def test_the_openapi_document_is_served(client):
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    assert "/api/v1/sessions/{session_id}/entries" in response.json()["paths"]
