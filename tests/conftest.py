@@ -21,6 +21,7 @@ def pytest_configure(config):
         raise pytest.UsageError(
             "The test suite runs against PostgreSQL: run bin/test, or set DATABASE_URL=postgres://…"
         )
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
