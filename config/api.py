@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError
-from ninja.security import HttpBearer
+from ninja.security import HttpBearer, django_auth
 
 from agreements.api import router as agreements_router
 from agreements.models import AgreementRefused
@@ -30,7 +30,8 @@ api = NinjaAPI(
     version="1",
     description="The record of diplomatic negotiations. Authenticate with POST /auth/token, "
     "then send `Authorization: Bearer <token>`.",
-    auth=BearerToken(),
+    # Bearer tokens for API clients; the signed-in browser (the console) uses its session, with CSRF.
+    auth=[BearerToken(), django_auth],
     urls_namespace="api",
 )
 

@@ -4,13 +4,16 @@ from django.urls import include, path
 
 from config.api import api
 from config.health import healthz
+from sessions import views as session_views
 
 urlpatterns = [
     path("", include("negotiations.urls")),
     path("sessions/", include("sessions.urls")),
+    path("record/", include("agreements.urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", healthz, name="healthz"),
+    path("api/v1/sessions/<uuid:session_id>/events", session_views.api_events, name="api-session-events"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

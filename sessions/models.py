@@ -59,6 +59,14 @@ class Session(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCHEDULED)
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    current_agenda_item = models.ForeignKey(
+        "AgendaItem",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Attached to new entries until another item is taken up.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -96,6 +104,7 @@ class Session(models.Model):
                 locked.status = self.Status.IN_PROGRESS
                 locked.started_at = timezone.now()
                 locked.save(update_fields=["status", "started_at"])
+                self.changed()
             elif locked.status != self.Status.IN_PROGRESS:
                 raise SessionClosed(
                     f"Session {self.number} is {locked.get_status_display().lower()}; it cannot restart."
@@ -115,8 +124,35 @@ class Session(models.Model):
             locked.started_at = locked.started_at or now
             locked.ended_at = now
             locked.save(update_fields=["status", "started_at", "ended_at"])
+            self.changed()
         self.refresh_from_db()
         return True
+
+    def changed(self) -> None:
+        """Tell open consoles and streams, once the transaction commits."""
+        from sessions.live import notify
+
+        key = str(self.public_id)
+        transaction.on_commit(lambda: notify(key))
+
+    def take_up(self, item: AgendaItem | None) -> None:
+        """Make ``item`` the agenda item new entries are attached to."""
+        if item is not None and item.session_id != self.pk:
+            raise ValidationError("That agenda item belongs to another session.")
+        with transaction.atomic():
+            Session.objects.filter(pk=self.pk).update(current_agenda_item=item)
+            self.current_agenda_item = item
+            self.changed()
+
+    def add_agenda_item(self, title: str) -> AgendaItem:
+        if not title.strip():
+            raise ValidationError("An agenda item needs a title.")
+        with transaction.atomic():
+            self._locked()
+            last = self.agenda_items.aggregate(n=Max("position"))["n"] or 0
+            item = AgendaItem.objects.create(session=self, position=last + 1, title=title.strip())
+            self.changed()
+        return item
 
     def visible_entries(self, membership: Membership) -> models.QuerySet[Entry]:
         return self.entries.filter(Entry.visible_to(membership))
@@ -180,6 +216,8 @@ class Session(models.Model):
                 current = Entry.objects.filter(supersedes=supersedes).first()
                 if current is not None:
                     raise CorrectionConflict(supersedes, current, text)
+            if agenda_item is None and supersedes is None:
+                agenda_item = session.current_agenda_item
             if session.status == self.Status.SCHEDULED:
                 session.status = self.Status.IN_PROGRESS
                 session.started_at = timezone.now()
@@ -210,6 +248,7 @@ class Session(models.Model):
                     current = Entry.objects.get(supersedes=supersedes)
                     raise CorrectionConflict(supersedes, current, text) from None
                 raise
+            self.changed()
         self.status = session.status
         return entry, True
 

@@ -1,0 +1,253 @@
+"""Live updates: wake-ups, presence and the event streams built on them.
+
+A write commits, then publishes one small notification: "session S has
+changed". Nothing confidential rides on it. Every open stream of S wakes up,
+reads what it may see from the database through its membership, and sends
+it. The database is the truth; a lost notification only delays a stream
+until its next heartbeat.
+
+Across processes the notification travels through Redis pub/sub (one
+subscriber per web process, fanning out in memory). Redis rather than
+PostgreSQL LISTEN/NOTIFY because it is already our broker, and LISTEN would
+pin one database connection per web process for the process's lifetime.
+Without REDIS_URL (the embedded default) it stays in this process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+import redis
+import redis.asyncio as aioredis
+from django.conf import settings
+
+log = logging.getLogger(__name__)
+
+CHANNEL_PREFIX = "verbatim:session:"
+PRESENCE_PREFIX = "verbatim:presence:"
+HEARTBEAT_SECONDS = 15.0
+PRESENCE_TTL_SECONDS = 45.0
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a reader is: the last shared-record and internal sequence
+    numbers it has. Travels as the SSE event id ``"<record>.<internal>"``."""
+
+    record: int = 0
+    internal: int = 0
+
+    @classmethod
+    def parse(cls, raw: str | None) -> Cursor | None:
+        if not raw:
+            return None
+        head, _, tail = raw.strip().partition(".")
+        try:
+            record, internal = int(head), int(tail or 0)
+        except ValueError:
+            return None
+        if record < 0 or internal < 0:
+            return None
+        return cls(record, internal)
+
+    def __str__(self) -> str:
+        return f"{self.record}.{self.internal}"
+
+
+class Hub:
+    """In-process registry of streams waiting for news of a session."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiters: dict[str, set[tuple[asyncio.AbstractEventLoop, asyncio.Event]]] = {}
+        self._listener: asyncio.Task | None = None
+        self._listener_loop: asyncio.AbstractEventLoop | None = None
+
+    def wake(self, session_key: str) -> None:
+        """Wake every local stream of the session; safe from any thread."""
+        with self._lock:
+            waiters = list(self._waiters.get(session_key, ()))
+        for loop, event in waiters:
+            with contextlib.suppress(RuntimeError):  # loop already closed
+                loop.call_soon_threadsafe(event.set)
+
+    def wake_all(self) -> None:
+        with self._lock:
+            keys = list(self._waiters)
+        for key in keys:
+            self.wake(key)
+
+    @contextlib.asynccontextmanager
+    async def waiting(self, session_key: str) -> AsyncIterator[asyncio.Event]:
+        loop = asyncio.get_running_loop()
+        event = asyncio.Event()
+        entry = (loop, event)
+        with self._lock:
+            self._waiters.setdefault(session_key, set()).add(entry)
+        if settings.REDIS_URL:
+            self._ensure_listener(loop)
+        try:
+            yield event
+        finally:
+            with self._lock:
+                waiters = self._waiters.get(session_key)
+                if waiters is not None:
+                    waiters.discard(entry)
+                    if not waiters:
+                        del self._waiters[session_key]
+
+    def _ensure_listener(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._listener is not None and not self._listener.done() and self._listener_loop is loop:
+            return
+        self._listener_loop = loop
+        self._listener = loop.create_task(self._listen(settings.REDIS_URL))
+
+    async def _listen(self, url: str) -> None:
+        """One Redis subscription per process, fanned out in memory."""
+        while True:
+            client = aioredis.Redis.from_url(url)
+            try:
+                async with client.pubsub() as pubsub:
+                    await pubsub.psubscribe(f"{CHANNEL_PREFIX}*")
+                    self.wake_all()  # we may have missed news while (re)connecting
+                    async for message in pubsub.listen():
+                        if message["type"] == "pmessage":
+                            channel = message["channel"].decode()
+                            self.wake(channel.removeprefix(CHANNEL_PREFIX))
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # noqa: BLE001 - reconnect on any failure
+                log.warning("live updates: Redis subscription lost (%s); reconnecting", error)
+                await asyncio.sleep(1)
+            finally:
+                with contextlib.suppress(Exception):
+                    await client.aclose()
+
+
+hub = Hub()
+_sync_redis: tuple[str, redis.Redis] | None = None
+
+
+def _redis() -> redis.Redis:
+    """One client (and connection pool) per process for publishing and presence."""
+    global _sync_redis
+    if _sync_redis is None or _sync_redis[0] != settings.REDIS_URL:
+        client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+        _sync_redis = (settings.REDIS_URL, client)
+    return _sync_redis[1]
+
+
+def notify(session_key: str) -> None:
+    """Say that a session changed. Call it after the transaction commits."""
+    if settings.REDIS_URL:
+        try:
+            _redis().publish(f"{CHANNEL_PREFIX}{session_key}", "1")
+            return
+        except redis.RedisError as error:
+            # The write is safe in the database; streams catch up at their next heartbeat.
+            log.warning("live updates: could not publish to Redis (%s)", error)
+    hub.wake(session_key)
+
+
+class Presence:
+    """Who has a console of a session open right now. Each stream refreshes
+    its mark at every heartbeat; a mark not refreshed in time expires."""
+
+    def __init__(self) -> None:
+        self._local: dict[str, dict[str, float]] = {}
+        self._lock = threading.Lock()
+
+    def mark(self, session_key: str, who: str) -> None:
+        expires = time.time() + PRESENCE_TTL_SECONDS
+        if settings.REDIS_URL:
+            with contextlib.suppress(redis.RedisError):
+                _redis().zadd(f"{PRESENCE_PREFIX}{session_key}", {who: expires})
+                return
+        with self._lock:
+            self._local.setdefault(session_key, {})[who] = expires
+
+    def leave(self, session_key: str, who: str) -> None:
+        if settings.REDIS_URL:
+            with contextlib.suppress(redis.RedisError):
+                _redis().zrem(f"{PRESENCE_PREFIX}{session_key}", who)
+                return
+        with self._lock:
+            self._local.get(session_key, {}).pop(who, None)
+
+    def here(self, session_key: str) -> list[str]:
+        now = time.time()
+        if settings.REDIS_URL:
+            with contextlib.suppress(redis.RedisError):
+                key = f"{PRESENCE_PREFIX}{session_key}"
+                client = _redis()
+                client.zremrangebyscore(key, 0, now)
+                return sorted(m.decode() for m in client.zrangebyscore(key, now, "+inf"))
+        with self._lock:
+            marks = self._local.get(session_key, {})
+            for who in [w for w, t in marks.items() if t <= now]:
+                del marks[who]
+            return sorted(marks)
+
+
+presence = Presence()
+
+
+def json_dumps(value: object) -> str:
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
+
+
+def sse(event: str, data: str, event_id: str | None = None) -> str:
+    lines = [f"event: {event}"]
+    if event_id is not None:
+        lines.append(f"id: {event_id}")
+    lines += [f"data: {line}" for line in data.split("\n")]
+    return "\n".join(lines) + "\n\n"
+
+
+async def stream(
+    session_key: str,
+    *,
+    who: str,
+    read: Callable[[], tuple[list[str], bool]],
+    show_presence: Callable[[list[str]], str] | None = None,
+) -> AsyncIterator[str]:
+    """The body of an SSE response. ``read`` (async) returns the events the
+    reader has not had yet and whether the stream must end (access lost)."""
+    from asgiref.sync import sync_to_async
+
+    yield "retry: 1500\n\n"
+    async with hub.waiting(session_key) as woken:
+        await sync_to_async(presence.mark)(session_key, who)
+        await sync_to_async(notify)(session_key)  # others see us arrive
+        shown: list[str] | None = None
+        try:
+            while True:
+                woken.clear()
+                events, finished = await read()
+                for event in events:
+                    yield event
+                if finished:
+                    return
+                if show_presence is not None:
+                    here = await sync_to_async(presence.here)(session_key)
+                    if here != shown:
+                        shown = here
+                        yield show_presence(here)
+                try:
+                    await asyncio.wait_for(woken.wait(), timeout=HEARTBEAT_SECONDS)
+                except TimeoutError:
+                    yield ": keep-alive\n\n"
+                    await sync_to_async(presence.mark)(session_key, who)
+        finally:
+            presence.leave(session_key, who)
+            with contextlib.suppress(Exception):
+                notify(session_key)
