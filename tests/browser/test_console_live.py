@@ -1,0 +1,133 @@
+"""Two real Chromium pages on one session's console, against uvicorn in
+another process: what one note-taker types appears in the other's console,
+and what is typed while the server is down arrives once when it is back."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from sessions.models import Entry
+from tests.scene import build_scene
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(autouse=True)
+def _allow_orm_beside_playwright(monkeypatch):
+    # Playwright's sync API keeps an event loop in this thread; our ORM calls here are plain sync test set-up.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: bin/test installs Debian's chromium package; run it, or install it.")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def scene(world):
+    return build_scene(world)
+
+
+def sign_in(browser, server, user) -> Page:
+    context = browser.new_context(viewport={"width": 1360, "height": 900})
+    page = context.new_page()
+    page.goto(f"{server.url}/login/")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", "pw")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server.url}/")
+    return page
+
+
+def open_console(page: Page, server, scene) -> None:
+    page.goto(f"{server.url}{scene.session.get_absolute_url()}")
+    expect(page.locator("#connection")).to_have_text("live")
+
+
+def type_entry(page: Page, text: str) -> None:
+    box = page.locator("#capture-text")
+    box.click()
+    box.press_sequentially(text)
+    box.press("Enter")
+
+
+def test_an_entry_typed_in_one_console_appears_in_the_other(asgi_server, scene, browser):
+    ilan = sign_in(browser, asgi_server, scene.note_taker)
+    dmitri = sign_in(browser, asgi_server, scene.other_note_taker)
+    open_console(ilan, asgi_server, scene)
+    open_console(dmitri, asgi_server, scene)
+    expect(ilan.locator("#presence")).to_contain_text("other_note_taker")
+
+    type_entry(ilan, "/s Ships may pass, in principle.")
+    expect(dmitri.locator("#timeline")).to_contain_text("Ships may pass, in principle.")
+    row = dmitri.locator("#timeline li", has_text="Ships may pass, in principle.")
+    expect(row.locator(".kind")).to_have_text("Statement")
+    expect(ilan.locator("#timeline li", has_text="Ships may pass")).to_have_count(1)
+    expect(ilan.locator("#pending li")).to_have_count(0)
+    # the other delegation's internal note stays with its delegation
+    type_entry(dmitri, "/i Их делегация торопится.")
+    expect(dmitri.locator("#timeline")).to_contain_text("Их делегация торопится.")
+    type_entry(dmitri, "Marker after the internal note.")
+    expect(ilan.locator("#timeline")).to_contain_text("Marker after the internal note.")
+    expect(ilan.locator("#timeline")).not_to_contain_text("Их делегация торопится.")
+
+
+def test_an_entry_typed_while_the_server_is_down_arrives_once_when_it_is_back(asgi_server, scene, browser):
+    ilan = sign_in(browser, asgi_server, scene.note_taker)
+    dmitri = sign_in(browser, asgi_server, scene.other_note_taker)
+    open_console(ilan, asgi_server, scene)
+    open_console(dmitri, asgi_server, scene)
+
+    asgi_server.stop()
+    type_entry(ilan, "Typed during the outage — «не потеряно».")
+    expect(ilan.locator("#pending")).to_contain_text("Typed during the outage")
+    expect(ilan.locator("#queue-status")).to_contain_text("1 waiting to be sent")
+    asgi_server.start()
+
+    expect(dmitri.locator("#timeline li", has_text="Typed during the outage")).to_have_count(1, timeout=30_000)
+    expect(ilan.locator("#timeline li", has_text="Typed during the outage")).to_have_count(1, timeout=30_000)
+    expect(ilan.locator("#pending li")).to_have_count(0)
+    assert Entry.objects.filter(text="Typed during the outage — «не потеряно».").count() == 1
+
+
+def test_a_draft_survives_a_reload(asgi_server, scene, browser):
+    ilan = sign_in(browser, asgi_server, scene.note_taker)
+    open_console(ilan, asgi_server, scene)
+    box = ilan.locator("#capture-text")
+    box.click()
+    box.press_sequentially("Half a sentence")
+    ilan.reload()
+    expect(ilan.locator("#capture-text")).to_have_value("Half a sentence")
+
+
+def test_the_speaker_is_picked_with_an_at_sign_and_a_few_letters(asgi_server, scene, browser):
+    from sessions.models import Participant
+
+    Participant.objects.create(negotiation=scene.negotiation, party=scene.severia, name="Oleg Karpov")
+    ilan = sign_in(browser, asgi_server, scene.note_taker)
+    open_console(ilan, asgi_server, scene)
+    type_entry(ilan, "/p @kar We propose a joint commission.")
+    row = ilan.locator("#timeline li", has_text="We propose a joint commission.")
+    expect(row.locator(".speaker")).to_have_text("Oleg Karpov")
+    expect(row.locator(".kind")).to_have_text("Proposal")
+    entry = Entry.objects.get(text="We propose a joint commission.")
+    assert (entry.kind, entry.speaker.name, entry.party.name) == ("proposal", "Oleg Karpov", scene.severia.name)
