@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from django.db import connections
 from playwright.sync_api import Page, expect, sync_playwright
 
 from sessions.models import Entry
@@ -40,6 +41,8 @@ def browser():
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser
         browser.close()
+        # ORM calls made while Playwright's loop runs use a connection of their own context: close it here.
+        connections.close_all()
 
 
 @pytest.fixture
