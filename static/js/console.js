@@ -62,8 +62,14 @@
     }
   }).observe(timeline, { childList: true });
 
+  const STATUS_LABELS = { scheduled: "Scheduled", in_progress: "In progress", closed: "Closed", minutes_approved: "Minutes approved" };
   const sessionStatus = (status) => {
     root.dataset.status = status;
+    const badge = document.getElementById("status-panel");
+    if (badge && STATUS_LABELS[status]) {
+      badge.textContent = STATUS_LABELS[status];
+      badge.className = `badge status-${status}`;
+    }
     if (status !== "scheduled" && status !== "in_progress") {
       const form = document.getElementById("capture");
       if (form && !form.dataset.closed) {
