@@ -73,3 +73,34 @@ def drop_sql(vendor: str, table: str) -> list[str]:
             f"DROP TRIGGER IF EXISTS {table}_frozen ON {table};",
         ]
     return [f"DROP TRIGGER IF EXISTS {table}_{name};" for name in ("no_update", "no_delete", "frozen")]
+
+
+def frozen_once_set_sql(vendor: str, table: str, column: str) -> list[str]:
+    """Refuse any UPDATE of a row once ``column`` is set (e.g. approved
+    minutes), and any DELETE."""
+    message = f"verbatim: {table} row is approved and frozen; issue a corrigendum instead"
+    if vendor == "postgresql":
+        return [
+            f"""
+CREATE OR REPLACE FUNCTION {table}_frozen() RETURNS trigger AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        RAISE EXCEPTION 'verbatim: DELETE on {table} is refused: the record is append-only'
+            USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    IF OLD.{column} IS NOT NULL THEN
+        RAISE EXCEPTION '{message}' USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    RETURN NEW;
+END
+$$ LANGUAGE plpgsql;
+""",
+            f"CREATE TRIGGER {table}_frozen BEFORE UPDATE OR DELETE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {table}_frozen();",
+        ]
+    return [
+        f"CREATE TRIGGER {table}_frozen BEFORE UPDATE ON {table} WHEN OLD.{column} IS NOT NULL "
+        f"BEGIN SELECT RAISE(ABORT, '{message}'); END;",
+        f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, 'verbatim: DELETE on {table} is refused: the record is append-only'); END;",
+    ]

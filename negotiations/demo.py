@@ -13,7 +13,8 @@ from django.db import transaction
 
 from agreements.models import Point
 from negotiations.models import Delegation, Membership, Negotiation, Party
-from sessions.models import AgendaItem, Attendance, Entry, Participant, Session
+from sessions.models import AgendaItem, Attendance, Entry, Participant, Session, Summary
+from sessions.services import summary_build
 
 TITLE = "Aurelia–Severia talks on the Veldrin Strait"
 PASSWORD = "verbatim-demo"
@@ -215,10 +216,13 @@ def seed() -> bool:
         )
         session.close()
         Session.objects.filter(pk=session.pk).update(started_at=start, ended_at=start + timedelta(minutes=minute + 5))
+        session.refresh_from_db()
         Session.schedule(
             negotiation=negotiation,
             title="Second round",
             place="Port Calder",
             scheduled_for=datetime(2026, 12, 2, 9, 0, tzinfo=UTC),
         )
+        # The summary is built here, not by a worker: the demo must be complete at once.
+        summary_build(summary=Summary.objects.create(session=session))
     return True

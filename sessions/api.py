@@ -8,9 +8,10 @@ from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from negotiations.access import CAPTURE_ROLES, Access, get_for_user
+from negotiations.access import CAPTURE_ROLES, HEAD_ROLES, Access, get_for_user
 from negotiations.models import Negotiation, Party
 from sessions.models import Entry, Participant, Session
+from sessions.services import session_close, summary_retry
 
 router = Router(tags=["sessions"])
 
@@ -180,8 +181,9 @@ def start_session(request: HttpRequest, session_id: UUID):
 
 @router.post("/sessions/{session_id}/close", response=SessionOut)
 def close_session(request: HttpRequest, session_id: UUID):
-    session, _ = get_for_user(request.user, Session, session_id, roles=CAPTURE_ROLES)
-    session.close()
+    session, access = get_for_user(request.user, Session, session_id, roles=CAPTURE_ROLES)
+    session_close(session=session, by=access.membership)
+    session.refresh_from_db()
     return session_out(session)
 
 
@@ -256,3 +258,101 @@ def correct_entry(request: HttpRequest, entry_id: UUID, payload: CorrectionIn):
         supersedes=original,
     )
     return Status(201 if created else 200, entry_out(entry))
+
+
+class CorrigendumOut(Schema):
+    number: int
+    text: str
+    issued_by: str
+    issued_at: datetime
+
+
+class SummaryOut(Schema):
+    status: str
+    error: str | None = None
+    attempts: int
+    requested_at: datetime | None = None
+    finished_at: datetime | None = None
+    content: dict | None = None
+    narrative: str | None = None
+    approved: bool = False
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+    corrigenda: list[CorrigendumOut] = []
+
+
+class NarrativeIn(Schema):
+    narrative: str
+
+
+class CorrigendumIn(Schema):
+    text: str
+
+
+def summary_out(session: Session) -> dict:
+    from sessions.models import Summary
+
+    summary = Summary.objects.filter(session=session).select_related("approved_by").first()
+    if summary is None:
+        return {"status": "not_requested", "attempts": 0}
+    ready = summary.status == Summary.Status.READY
+    return {
+        "status": summary.status,
+        "error": summary.error or None,
+        "attempts": summary.attempts,
+        "requested_at": summary.requested_at,
+        "finished_at": summary.finished_at,
+        "content": summary.content if ready else None,
+        "narrative": summary.narrative if ready else None,
+        "approved": summary.is_approved,
+        "approved_by": summary.approved_by.get_username() if summary.approved_by else None,
+        "approved_at": summary.approved_at,
+        "corrigenda": [
+            {"number": c.number, "text": c.text, "issued_by": c.issued_by.get_username(), "issued_at": c.issued_at}
+            for c in summary.corrigenda.select_related("issued_by")
+        ],
+    }
+
+
+def _summary(session: Session):
+    from sessions.models import Summary
+
+    summary = Summary.objects.filter(session=session).first()
+    if summary is None:
+        raise ValidationError("This session has no summary yet: close the session first.")
+    return summary
+
+
+@router.get("/sessions/{session_id}/summary", response=SummaryOut)
+def session_summary(request: HttpRequest, session_id: UUID):
+    """The end-of-session summary: pending, running, ready (with its content) or failed (with the reason)."""
+    session, _ = get_for_user(request.user, Session, session_id)
+    return summary_out(session)
+
+
+@router.post("/sessions/{session_id}/summary/retry", response=SummaryOut)
+def retry_summary(request: HttpRequest, session_id: UUID):
+    session, access = get_for_user(request.user, Session, session_id, roles=HEAD_ROLES)
+    summary_retry(summary=_summary(session), by=access.membership)
+    return summary_out(session)
+
+
+@router.post("/sessions/{session_id}/minutes/narrative", response=SummaryOut)
+def edit_narrative(request: HttpRequest, session_id: UUID, payload: NarrativeIn):
+    session, access = get_for_user(request.user, Session, session_id, roles=HEAD_ROLES)
+    _summary(session).edit_narrative(text=payload.narrative, membership=access.membership)
+    return summary_out(session)
+
+
+@router.post("/sessions/{session_id}/minutes/approve", response=SummaryOut)
+def approve_minutes(request: HttpRequest, session_id: UUID):
+    session, access = get_for_user(request.user, Session, session_id, roles=HEAD_ROLES)
+    _summary(session).approve(membership=access.membership)
+    return summary_out(session)
+
+
+@router.post("/sessions/{session_id}/minutes/corrigenda", response={201: SummaryOut})
+def add_corrigendum(request: HttpRequest, session_id: UUID, payload: CorrigendumIn):
+    session, access = get_for_user(request.user, Session, session_id, roles=HEAD_ROLES)
+    _summary(session).add_corrigendum(text=payload.text, membership=access.membership)
+    return Status(201, summary_out(session))

@@ -398,3 +398,144 @@ class Entry(models.Model):
     def compute_digest(self, previous: str) -> str:
         payload = json.dumps(self.canonical(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(f"{previous}\n{payload}".encode()).hexdigest()
+
+
+class Summary(models.Model):
+    """The end-of-session summary, built from the record by a background
+    job, reviewed by a head of delegation and approved as the minutes.
+
+    The structured ``content`` comes from the record and is never edited by
+    hand; the head edits the ``narrative``. Once approved, the database
+    refuses any change: later changes are numbered corrigenda."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a worker"
+        RUNNING = "running", "Being built"
+        READY = "ready", "Ready for review"
+        FAILED = "failed", "Failed"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    session = models.OneToOneField(Session, on_delete=models.PROTECT, related_name="summary")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    content = models.JSONField(null=True, blank=True)
+    narrative = models.TextField(blank=True)
+    narrative_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    requested_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "summaries"
+
+    def __str__(self) -> str:
+        return f"Summary of {self.session} ({self.status})"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.approved_at is not None
+
+    def claim(self) -> bool:
+        """Mark the job running. False when it is already built."""
+        with transaction.atomic():
+            locked = Summary.objects.select_for_update().get(pk=self.pk)
+            if locked.status == self.Status.READY:
+                return False
+            Summary.objects.filter(pk=self.pk).update(
+                status=self.Status.RUNNING, attempts=models.F("attempts") + 1, started_at=timezone.now(), error=""
+            )
+            self.session.changed()
+        return True
+
+    def complete(self, content: dict, narrative: str) -> bool:
+        """Store the built summary, unless another run already did: running
+        twice yields one summary."""
+        with transaction.atomic():
+            locked = Summary.objects.select_for_update().get(pk=self.pk)
+            if locked.status == self.Status.READY:
+                return False
+            Summary.objects.filter(pk=self.pk).update(
+                status=self.Status.READY, content=content, narrative=narrative, finished_at=timezone.now(), error=""
+            )
+            self.session.changed()
+        return True
+
+    def fail(self, reason: str) -> None:
+        with transaction.atomic():
+            Summary.objects.filter(pk=self.pk).exclude(status=self.Status.READY).update(
+                status=self.Status.FAILED, error=reason[:2000], finished_at=timezone.now()
+            )
+            self.session.changed()
+
+    def edit_narrative(self, *, text: str, membership: Membership) -> None:
+        if not membership.is_head:
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied("Only a head of delegation edits the minutes.")
+        if self.is_approved:
+            raise ValidationError("These minutes are approved; add a corrigendum instead.")
+        if self.status != self.Status.READY:
+            raise ValidationError("The summary is not ready yet; wait for it to be built.")
+        self.narrative = text
+        self.narrative_edited_by = membership.user
+        self.save(update_fields=["narrative", "narrative_edited_by"])
+
+    def approve(self, *, membership: Membership) -> None:
+        """Freeze the minutes and mark the session's minutes approved."""
+        if not membership.is_head:
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied("Only a head of delegation approves the minutes.")
+        with transaction.atomic():
+            locked = Summary.objects.select_for_update().get(pk=self.pk)
+            if locked.is_approved:
+                raise ValidationError("These minutes were already approved.")
+            if locked.status != self.Status.READY:
+                raise ValidationError("The summary is not ready yet; it cannot be approved.")
+            now = timezone.now()
+            Summary.objects.filter(pk=self.pk).update(approved_by=membership.user, approved_at=now)
+            Session.objects.filter(pk=self.session_id).update(status=Session.Status.MINUTES_APPROVED)
+            self.session.changed()
+        self.refresh_from_db()
+
+    def add_corrigendum(self, *, text: str, membership: Membership) -> Corrigendum:
+        if not membership.is_head:
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied("Only a head of delegation issues a corrigendum.")
+        if not self.is_approved:
+            raise ValidationError("The minutes are still a draft; edit them instead of issuing a corrigendum.")
+        validate_record_text(text)
+        with transaction.atomic():
+            Summary.objects.select_for_update().get(pk=self.pk)
+            number = (self.corrigenda.aggregate(n=Max("number"))["n"] or 0) + 1
+            corrigendum = Corrigendum.objects.create(summary=self, number=number, text=text, issued_by=membership.user)
+            self.session.changed()
+        return corrigendum
+
+
+class Corrigendum(models.Model):
+    """A numbered correction to approved minutes, kept beside the original."""
+
+    summary = models.ForeignKey(Summary, on_delete=models.PROTECT, related_name="corrigenda")
+    number = models.PositiveIntegerField()
+    text = models.TextField()
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["summary", "number"]
+        verbose_name_plural = "corrigenda"
+        constraints = [
+            models.UniqueConstraint(fields=["summary", "number"], name="corrigendum_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Corrigendum {self.number} to {self.summary.session}"

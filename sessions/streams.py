@@ -13,7 +13,7 @@ from django.db.models import Count, Max, Q
 
 from negotiations.models import Membership
 from sessions.live import Cursor, sse
-from sessions.models import Entry, Session
+from sessions.models import Entry, Session, Summary
 
 BATCH = 200
 ENTRY_RELATED = ("session", "speaker__party", "party", "author", "delegation", "supersedes", "agenda_item")
@@ -82,8 +82,10 @@ class SessionReader:
         formulations = session.negotiation.points.aggregate(
             n=Count("formulations"), last=Max("formulations__pk"), events=Count("formulations__events")
         )
+        summary = Summary.objects.filter(session=session).values_list("status", "attempts", "approved_at").first()
         state = {
             "status": session.status,
+            "summary": json.dumps(summary, default=str),
             "formulations": json.dumps(formulations, sort_keys=True),
             "session-info": json.dumps(
                 [

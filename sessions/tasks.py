@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+log = logging.getLogger(__name__)
+
+MAX_RETRIES = 4
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
+def build_summary(self, summary_id: int) -> str:
+    """Build a closed session's summary. Acknowledged only when done, so a
+    killed worker's job runs again elsewhere; running twice is harmless."""
+    from sessions.models import Summary
+    from sessions.services import summary_build
+
+    summary = Summary.objects.select_related("session").filter(pk=summary_id).first()
+    if summary is None:  # its transaction was rolled back: nothing to build
+        log.warning("summary %s does not exist; dropping the job", summary_id)
+        return "gone"
+    try:
+        return summary_build(summary=summary)
+    except Exception as error:
+        if self.request.retries >= self.max_retries or self.request.is_eager:
+            log.exception("summary %s failed for good", summary_id)
+            summary.fail(f"{error.__class__.__name__}: {error}")
+            return "failed"
+        raise self.retry(exc=error, countdown=min(5 * 2**self.request.retries, 300)) from error
