@@ -160,10 +160,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # A job not acknowledged within this time is handed to another worker.
-    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600, minimum=30),
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600, minimum=1),
+    # How often a worker looks for jobs whose worker died (seconds); one Redis scan each time.
+    "unacked_restore_interval": env_int("CELERY_RESTORE_INTERVAL", 10, minimum=1),
+    "unacked_restore_throttle": 1,
 }
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "verbatim")
 HEALTH_WORKER_TIMEOUT = 1.0
+# The end-of-session summary job: how often it is retried, and the first wait (doubling each time).
+SUMMARY_MAX_RETRIES = env_int("SUMMARY_MAX_RETRIES", 4)
+SUMMARY_RETRY_SECONDS = env_int("SUMMARY_RETRY_SECONDS", 5)
 
 # Limits on what the record accepts (documented in README.md).
 VERBATIM_MAX_TEXT_CHARS = env_int("VERBATIM_MAX_TEXT_CHARS", 20_000, minimum=100)

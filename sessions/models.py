@@ -467,6 +467,13 @@ class Summary(models.Model):
             self.session.changed()
         return True
 
+    def note_retry(self, reason: str) -> None:
+        with transaction.atomic():
+            Summary.objects.filter(pk=self.pk).exclude(status=self.Status.READY).update(
+                status=self.Status.PENDING, error=reason[:2000]
+            )
+            self.session.changed()
+
     def fail(self, reason: str) -> None:
         with transaction.atomic():
             Summary.objects.filter(pk=self.pk).exclude(status=self.Status.READY).update(

@@ -3,13 +3,12 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.conf import settings
 
 log = logging.getLogger(__name__)
 
-MAX_RETRIES = 4
 
-
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
 def build_summary(self, summary_id: int) -> str:
     """Build a closed session's summary. Acknowledged only when done, so a
     killed worker's job runs again elsewhere; running twice is harmless."""
@@ -23,8 +22,13 @@ def build_summary(self, summary_id: int) -> str:
     try:
         return summary_build(summary=summary)
     except Exception as error:
-        if self.request.retries >= self.max_retries or self.request.is_eager:
+        if self.request.retries >= settings.SUMMARY_MAX_RETRIES or self.request.is_eager:
             log.exception("summary %s failed for good", summary_id)
             summary.fail(f"{error.__class__.__name__}: {error}")
             return "failed"
-        raise self.retry(exc=error, countdown=min(5 * 2**self.request.retries, 300)) from error
+        countdown = min(settings.SUMMARY_RETRY_SECONDS * 2**self.request.retries, 600)
+        log.warning("summary %s failed (%s); retrying in %s s", summary_id, error, countdown)
+        summary.note_retry(
+            f"Attempt {self.request.retries + 1} failed ({error.__class__.__name__}: {error}); retrying in {countdown} s."
+        )
+        raise self.retry(exc=error, countdown=countdown) from error

@@ -106,9 +106,9 @@ def new_client_id() -> str:
     return str(uuid.uuid4())
 
 
-@pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, django_db_blocker):
-    """A real Celery worker process, on the test database and the test Redis."""
+def start_worker(*, queue: str | None = None, **env_overrides: str) -> subprocess.Popen:
+    """A real Celery worker process on the test database and the test Redis,
+    returned once it answers a ping."""
     from django.db import connection
 
     db = connection.settings_dict
@@ -117,6 +117,7 @@ def celery_worker_process(django_db_setup, django_db_blocker):
         f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     )
     env["REDIS_URL"] = settings.REDIS_URL
+    env.update(env_overrides)
     name = f"test-{uuid.uuid4().hex[:8]}@%h"
     process = subprocess.Popen(
         [
@@ -131,7 +132,7 @@ def celery_worker_process(django_db_setup, django_db_blocker):
             "-n",
             name,
             "--queues",
-            settings.CELERY_TASK_DEFAULT_QUEUE,
+            queue or settings.CELERY_TASK_DEFAULT_QUEUE,
             "--loglevel",
             "WARNING",
             "--without-gossip",
@@ -145,17 +146,35 @@ def celery_worker_process(django_db_setup, django_db_blocker):
 
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        with app.connection_for_write(settings.REDIS_URL) as connection:
-            if app.control.ping(timeout=0.5, connection=connection):
-                break
+        with app.connection_for_write(settings.REDIS_URL) as conn:
+            replies = app.control.ping(timeout=0.5, connection=conn)
+        if any(name.split("@")[0] in reply_name for reply in replies for reply_name in reply):
+            return process
         if process.poll() is not None:
             raise RuntimeError("the Celery worker exited during start-up")
-    else:
-        process.kill()
-        raise RuntimeError("the Celery worker did not answer within 30 s")
-    yield process
+    process.kill()
+    raise RuntimeError("the Celery worker did not answer within 30 s")
+
+
+def stop_worker(process: subprocess.Popen) -> None:
     process.terminate()
-    process.wait(timeout=20)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """The shared worker, on the default queue. Jobs left in the test Redis by
+    earlier runs are dropped first."""
+    import redis
+
+    redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    process = start_worker()
+    yield process
+    stop_worker(process)
 
 
 class AsgiServer:

@@ -24,8 +24,8 @@ def build_scene(w):
     w.formulation = w.point.propose(text="Ships pass freely.", party=w.aurelia, membership=m(w.note_taker))
     w.point_adref = Point.open(negotiation=w.negotiation, title="Lighthouse")
     w.adref = w.point_adref.propose(text="Kel Light.", party=w.severia, membership=m(w.note_taker))
-    w.adref.agree(parties=[w.aurelia, w.severia], membership=m(w.note_taker), ad_referendum=True)
+    w.adref.agree(parties=[w.aurelia, w.severia], membership=m(w.note_taker), session=w.session, ad_referendum=True)
     w.point_agreed = Point.open(negotiation=w.negotiation, title="Quotas")
     w.agreed = w.point_agreed.propose(text="Quotas are set yearly.", party=w.severia, membership=m(w.note_taker))
-    w.agreed.agree(parties=[w.aurelia, w.severia], membership=m(w.note_taker))
+    w.agreed.agree(parties=[w.aurelia, w.severia], membership=m(w.note_taker), session=w.session)
     return w

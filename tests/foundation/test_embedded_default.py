@@ -36,6 +36,15 @@ def test_the_app_runs_on_sqlite_with_in_process_jobs_and_the_demo_loads_twice(tm
     assert "Loaded the demo negotiation" in manage("seed_demo")
     assert "already loaded; nothing changed" in manage("seed_demo")
     assert (tmp_path / "verbatim.sqlite3").exists()
+    # jobs run in-process: closing the second session builds its summary at once
+    closed = manage(
+        "shell",
+        "-c",
+        "from sessions.models import Session; from sessions.services import session_close; "
+        "s = Session.objects.get(number=2); m = s.negotiation.memberships.get(user__username='ilan'); "
+        "print('summary:', session_close(session=s, by=m).__class__.objects.get(session=s).status)",
+    )
+    assert "summary: ready" in closed
 
     port = free_port()
     server = subprocess.Popen(

@@ -13,7 +13,8 @@ import pytest
 from django.urls import get_resolver
 
 from config.api import api
-from sessions.models import Participant
+from sessions.models import Participant, Session, Summary
+from sessions.services import summary_build
 from tests.scene import build_scene
 
 pytestmark = pytest.mark.django_db
@@ -205,6 +206,33 @@ API_CASES = [
         lambda w, a: {"reason": "Capital withdrew consent."},
     ),
     Case("GET", "/points/{point_id}/history", lambda w: f"/points/{w.point.public_id}/history", members_read),
+    Case("GET", "/sessions/{session_id}/summary", lambda w: f"/sessions/{w.s_ready.public_id}/summary", members_read),
+    Case(
+        "POST",
+        "/sessions/{session_id}/summary/retry",
+        lambda w: f"/sessions/{w.s_failed.public_id}/summary/retry",
+        heads_only,
+    ),
+    Case(
+        "POST",
+        "/sessions/{session_id}/minutes/narrative",
+        lambda w: f"/sessions/{w.s_ready.public_id}/minutes/narrative",
+        heads_only,
+        lambda w, a: {"narrative": "Edited."},
+    ),
+    Case(
+        "POST",
+        "/sessions/{session_id}/minutes/approve",
+        lambda w: f"/sessions/{w.s_ready.public_id}/minutes/approve",
+        heads_only,
+    ),
+    Case(
+        "POST",
+        "/sessions/{session_id}/minutes/corrigenda",
+        lambda w: f"/sessions/{w.s_approved.public_id}/minutes/corrigenda",
+        heads_only,
+        lambda w, a: {"text": "Read 'two' for 'three'."},
+    ),
 ]
 
 
@@ -226,6 +254,14 @@ def page_aurelian_internal_capture(actor: str) -> Any:
     if actor not in AURELIANS:
         return 404
     return OK if actor in CAPTURERS else 403
+
+
+def page_heads_then_redirect(actor: str) -> Any:
+    if actor == "anonymous":
+        return 302
+    if actor not in MEMBERS:
+        return 404
+    return "redirect-to-minutes" if actor in HEADS else 403
 
 
 def page_capture_then_redirect(actor: str) -> Any:
@@ -277,6 +313,33 @@ PAGE_CASES = [
         page_aurelian_internal_capture,
         lambda w: {"client_id": str(uuid.uuid4()), "text": "Aurelian eyes only (corrected)."},
     ),
+    Page("sessions:minutes", "GET", lambda w: f"/sessions/{w.s_ready.public_id}/minutes", page_read),
+    Page(
+        "sessions:minutes_narrative",
+        "POST",
+        lambda w: f"/sessions/{w.s_ready.public_id}/minutes/narrative",
+        page_heads_then_redirect,
+        {"narrative": "Edited."},
+    ),
+    Page(
+        "sessions:minutes_approve",
+        "POST",
+        lambda w: f"/sessions/{w.s_ready.public_id}/minutes/approve",
+        page_heads_then_redirect,
+    ),
+    Page(
+        "sessions:minutes_corrigendum",
+        "POST",
+        lambda w: f"/sessions/{w.s_approved.public_id}/minutes/corrigenda",
+        page_heads_then_redirect,
+        {"text": "Read 'two' for 'three'."},
+    ),
+    Page(
+        "sessions:retry_summary",
+        "POST",
+        lambda w: f"/sessions/{w.s_failed.public_id}/summary/retry",
+        page_heads_then_redirect,
+    ),
     Page("agreements:new_formulation", "GET", lambda w: f"/record/sessions/{sid(w)}/formulations/new", page_capture),
     Page(
         "agreements:propose",
@@ -303,6 +366,20 @@ def scene(world, make_user):
     world.participant = Participant.objects.create(
         negotiation=world.negotiation, party=world.aurelia, name="Tomas Reyes"
     )
+    head = world.membership(world.head)
+
+    def closed_with_summary(title: str) -> Session:
+        session = Session.schedule(negotiation=world.negotiation, title=title)
+        session.close()
+        summary_build(summary=Summary.objects.create(session=session))
+        return session
+
+    world.s_ready = closed_with_summary("Ready")
+    world.s_approved = closed_with_summary("Approved")
+    world.s_approved.summary.approve(membership=head)
+    world.s_failed = Session.schedule(negotiation=world.negotiation, title="Failed")
+    world.s_failed.close()
+    Summary.objects.create(session=world.s_failed, status=Summary.Status.FAILED, error="Worker lost.")
     return world
 
 
@@ -346,6 +423,9 @@ def test_pages_answer_each_kind_of_user_as_the_access_rules_say(scene, client, a
     expected = case.expect(actor)
     if expected == "redirect-to-console":
         assert response.status_code == 302 and response.url == scene.session.get_absolute_url()
+        return
+    if expected == "redirect-to-minutes":
+        assert response.status_code == 302 and response.url.endswith("/minutes")
         return
     check(response.status_code, expected, response.content)
     if response.status_code == 302:
