@@ -40,6 +40,11 @@ class Point(models.Model):
     def __str__(self) -> str:
         return f"{self.number}. {self.title}"
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("agreements:point", args=[self.public_id])
+
     @classmethod
     def open(cls, *, negotiation: Negotiation, title: str) -> Point:
         if not title.strip():
@@ -52,9 +57,11 @@ class Point(models.Model):
     @property
     def current_formulation(self) -> Formulation | None:
         """The agreed text if there is one, else the latest live proposal."""
-        live = self.formulations.exclude(
-            status__in=[Formulation.Status.WITHDRAWN, Formulation.Status.SUPERSEDED]
-        ).order_by("-created_at", "-pk")
+        live = (
+            self.formulations.filter(version_of=None)
+            .exclude(status__in=[Formulation.Status.WITHDRAWN, Formulation.Status.SUPERSEDED])
+            .order_by("-created_at", "-pk")
+        )
         agreed = live.filter(status__in=Formulation.AGREED_STATUSES).first()
         return agreed or live.first()
 
@@ -79,11 +86,11 @@ class Point(models.Model):
             raise ValidationError("That session belongs to another negotiation.")
         with transaction.atomic():
             Point.objects.select_for_update().filter(pk=self.pk).first()
-            if self.formulations.filter(status__in=Formulation.AGREED_STATUSES).exists():
+            if self.formulations.filter(status__in=Formulation.AGREED_STATUSES, version_of=None).exists():
                 raise AgreementRefused(
                     "This point is already agreed. A head of delegation must reopen it before new wording is proposed."
                 )
-            previous = self.formulations.filter(party=party, status__in=Formulation.OPEN_STATUSES)
+            previous = self.formulations.filter(party=party, status__in=Formulation.OPEN_STATUSES, version_of=None)
             replaced = previous.order_by("-created_at").first()
             previous.update(status=Formulation.Status.SUPERSEDED)
             return Formulation.objects.create(
@@ -124,6 +131,14 @@ class Formulation(models.Model):
     session = models.ForeignKey(Session, null=True, blank=True, on_delete=models.PROTECT, related_name="formulations")
     entry = models.ForeignKey(Entry, null=True, blank=True, on_delete=models.PROTECT, related_name="formulations")
     revises = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="revisions")
+    version_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="versions",
+        help_text="The formulation this one renders in another working language.",
+    )
     proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=30, choices=Status.choices)
     created_at = models.DateTimeField(default=timezone.now)
@@ -150,6 +165,33 @@ class Formulation(models.Model):
         events = list(self.events.order_by("recorded_at", "pk").prefetch_related("parties"))
         reopenings = [i for i, e in enumerate(events) if e.kind == Agreement.Kind.REOPENED]
         return events[reopenings[-1] + 1 :] if reopenings else events
+
+    def add_version(
+        self, *, text: str, language: str, membership: Membership, session: Session | None = None
+    ) -> Formulation:
+        """The same formulation in another working language, linked to it.
+        It is agreed on its own: the parties accept each language's words."""
+        validate_record_text(text)
+        if not language.strip():
+            raise ValidationError("Say which language this version is in, e.g. ru.")
+        original = self.version_of or self
+        if (
+            language == original.language
+            or original.versions.filter(language=language)
+            .exclude(status__in=[self.Status.SUPERSEDED, self.Status.WITHDRAWN])
+            .exists()
+        ):
+            raise ValidationError(f"This formulation already has a version in {language}.")
+        return Formulation.objects.create(
+            point=original.point,
+            text=text,
+            language=language.strip(),
+            party=original.party,
+            session=session,
+            version_of=original,
+            proposed_by=membership.user,
+            status=Formulation.status_for_text(text),
+        )
 
     def consenting_parties(self) -> set[int]:
         """Parties that have consented to this text since it was last reopened."""
@@ -209,7 +251,8 @@ class Formulation(models.Model):
                 else:
                     locked.status = self.Status.AGREED
                 locked.save(update_fields=["status"])
-                self.point.formulations.filter(status__in=self.OPEN_STATUSES).exclude(pk=locked.pk).update(
+                others = self.point.formulations.filter(status__in=self.OPEN_STATUSES).exclude(pk=locked.pk)
+                others.exclude(version_of=locked.version_of or locked).exclude(pk=locked.version_of_id or 0).update(
                     status=self.Status.SUPERSEDED
                 )
         self.refresh_from_db()

@@ -120,3 +120,77 @@ def agree(request: HttpRequest, session_id: UUID, formulation_id: UUID) -> HttpR
         return _panel(request, session, access.membership, error=message, status=409)
     _notify_open_sessions(session)
     return _panel(request, session, access.membership)
+
+
+@require_GET
+def point(request: HttpRequest, point_id: UUID) -> HttpResponse:
+    """A point's history: every formulation in order with its events, and a
+    word-level comparison of any two."""
+    from agreements.diff import word_diff
+    from agreements.models import Agreement
+
+    point, access = get_for_user(request.user, Point, point_id)
+    formulations = list(
+        point.formulations.select_related("party", "session", "proposed_by", "version_of").order_by("created_at", "pk")
+    )
+    events = list(
+        Agreement.objects.filter(formulation__point=point)
+        .select_related("formulation", "session", "recorded_by")
+        .prefetch_related("parties")
+    )
+    timeline = sorted(
+        [("formulation", f.created_at, f) for f in formulations] + [("event", e.recorded_at, e) for e in events],
+        key=lambda item: item[1],
+    )
+    by_id = {str(f.public_id): f for f in formulations}
+    originals = [f for f in formulations if f.version_of_id is None]
+    a = by_id.get(request.GET.get("a", "")) or (originals[-2] if len(originals) > 1 else None)
+    b = by_id.get(request.GET.get("b", "")) or (originals[-1] if originals else None)
+    context = {
+        "point": point,
+        "negotiation": point.negotiation,
+        "membership": access.membership,
+        "timeline": timeline,
+        "formulations": formulations,
+        "a": a,
+        "b": b,
+        "diff": word_diff(a.text, b.text) if a and b and a != b else None,
+        "languages": point.negotiation.working_languages,
+    }
+    if request.htmx and request.GET.get("part") == "diff":
+        return render(request, "agreements/point.html#diff", context)
+    return render(request, "agreements/point.html", context)
+
+
+@require_POST
+def reopen(request: HttpRequest, formulation_id: UUID) -> HttpResponse:
+    from django.contrib import messages
+
+    from negotiations.access import HEAD_ROLES
+
+    formulation, access = get_for_user(request.user, Formulation, formulation_id, roles=HEAD_ROLES)
+    try:
+        formulation.reopen(reason=request.POST.get("reason", "").replace("\r\n", "\n"), membership=access.membership)
+    except (ValidationError, AgreementRefused) as error:
+        messages.error(request, " ".join(error.messages) if isinstance(error, ValidationError) else str(error))
+    else:
+        messages.success(request, "The point is reopened. The agreed text stays in its history.")
+    return redirect(formulation.point.get_absolute_url())
+
+
+@require_POST
+def add_version(request: HttpRequest, formulation_id: UUID) -> HttpResponse:
+    from django.contrib import messages
+
+    formulation, access = get_for_user(request.user, Formulation, formulation_id, roles=CAPTURE_ROLES)
+    try:
+        formulation.add_version(
+            text=request.POST.get("text", "").replace("\r\n", "\n"),
+            language=request.POST.get("language", ""),
+            membership=access.membership,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "The language version is recorded.")
+    return redirect(formulation.point.get_absolute_url())

@@ -156,6 +156,12 @@ def seed() -> bool:
             speaker="Yelena Sorokina",
         )
         agreed.agree(parties=[aurelia, severia], membership=m["ilan"], session=session, at=at())
+        agreed.add_version(
+            text="Торговые суда обеих Сторон пользуются беспрепятственным проходом через пролив Вельдрин в любое время.",
+            language="ru",
+            membership=m["dmitri"],
+            session=session,
+        )
         note("ilan", "Point 1 agreed as formulated by Aurelia.", kind=Entry.Kind.DECISION)
 
         text_ru = "Квоты на вылов устанавливаются Совместной комиссией [ежегодно] [раз в три года]."

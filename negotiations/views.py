@@ -20,18 +20,51 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def detail(request: HttpRequest, negotiation_id: UUID) -> HttpResponse:
+    """The head of delegation's desk: every point's status and current words,
+    who has consented, open brackets, and progress session by session."""
+    from agreements.standing import POINT_STATUSES, point_standings, progress_by_session, progress_chart
+
     negotiation, access = get_for_user(request.user, Negotiation, negotiation_id)
-    points = negotiation.points.prefetch_related("formulations__party")
-    return render(
-        request,
-        "negotiations/detail.html",
-        {
-            "negotiation": negotiation,
-            "membership": access.membership,
-            "sessions": negotiation.sessions.all(),
-            "points": points,
-        },
-    )
+    standings = point_standings(negotiation)
+    sessions = list(negotiation.sessions.all())
+    status = request.GET.get("status", "")
+    party = request.GET.get("party", "")
+    session = request.GET.get("session", "")
+    shown = [
+        s
+        for s in standings
+        if (not status or s.status == status)
+        and (not party or any(str(f.party.public_id) == party for f in s.positions))
+        and (not session or (s.last_session and str(s.last_session.public_id) == session))
+    ]
+    progress = progress_by_session(negotiation)
+    context = {
+        "negotiation": negotiation,
+        "membership": access.membership,
+        "sessions": sessions,
+        "parties": list(negotiation.parties.all()),
+        "standings": shown,
+        "all_count": len(standings),
+        "statuses": POINT_STATUSES,
+        "counts": {key: sum(1 for s in standings if s.status == key) for key, _ in POINT_STATUSES},
+        "open_brackets": sum(s.open_brackets for s in standings),
+        "awaiting_confirmation": sum(1 for s in standings for c in s.consents if c.state == "ad_referendum"),
+        "filters": {"status": status, "party": party, "session": session},
+        "progress": progress,
+        "chart": progress_chart(progress),
+    }
+    if request.htmx:
+        return render(request, "negotiations/detail.html#points", context)
+    return render(request, "negotiations/detail.html", context)
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    from negotiations.search import search as run_search
+
+    query = request.GET.get("q", "").strip()
+    hits = run_search(request.user, query) if query else []
+    return render(request, "negotiations/search.html", {"query": query, "hits": hits})
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -340,6 +340,22 @@ PAGE_CASES = [
         lambda w: f"/sessions/{w.s_failed.public_id}/summary/retry",
         page_heads_then_redirect,
     ),
+    Page("negotiations:search", "GET", lambda w: "/search?q=Opening", lambda a: 302 if a == "anonymous" else 200),
+    Page("agreements:point", "GET", lambda w: w.point.get_absolute_url(), page_read),
+    Page(
+        "agreements:reopen",
+        "POST",
+        lambda w: f"/record/formulations/{w.agreed.public_id}/reopen",
+        lambda a: "redirect-to-point" if a in HEADS else page_heads_then_redirect(a),
+        {"reason": "Capital withdrew consent."},
+    ),
+    Page(
+        "agreements:add_version",
+        "POST",
+        lambda w: f"/record/formulations/{w.formulation.public_id}/versions",
+        lambda a: "redirect-to-point" if a in CAPTURERS else page_capture(a),
+        {"language": "ru", "text": "Суда проходят свободно."},
+    ),
     Page("agreements:new_formulation", "GET", lambda w: f"/record/sessions/{sid(w)}/formulations/new", page_capture),
     Page(
         "agreements:propose",
@@ -423,6 +439,9 @@ def test_pages_answer_each_kind_of_user_as_the_access_rules_say(scene, client, a
     expected = case.expect(actor)
     if expected == "redirect-to-console":
         assert response.status_code == 302 and response.url == scene.session.get_absolute_url()
+        return
+    if expected == "redirect-to-point":
+        assert response.status_code == 302 and "/record/points/" in response.url
         return
     if expected == "redirect-to-minutes":
         assert response.status_code == 302 and response.url.endswith("/minutes")

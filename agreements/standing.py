@@ -1,0 +1,192 @@
+"""Where a negotiation stands: each point's status, who has consented to
+its current text, open brackets, and how this changed session by session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from agreements.models import Agreement, Formulation, Point
+from negotiations.models import Negotiation, Party
+from negotiations.text import count_open_brackets
+from sessions.models import Session
+
+POINT_STATUSES = [
+    ("agreed", "Agreed"),
+    ("provisionally_agreed", "Provisionally agreed"),
+    ("agreed_ad_referendum", "Agreed ad referendum, awaiting confirmation"),
+    ("bracketed", "Bracketed"),
+    ("proposed", "Proposed"),
+    ("withdrawn", "Withdrawn"),
+    ("empty", "No formulation yet"),
+]
+STATUS_LABELS = dict(POINT_STATUSES)
+
+
+@dataclass
+class Consent:
+    party: Party
+    state: str  # "agreed", "ad_referendum" (awaiting confirmation), "none"
+
+
+@dataclass
+class PointStanding:
+    point: Point
+    status: str
+    current: Formulation | None
+    positions: list[Formulation]  # each party's live formulation when nothing is agreed
+    versions: list[Formulation]
+    versions_disagree: bool
+    open_brackets: int
+    last_session: Session | None
+    consents: list[Consent] = field(default_factory=list)
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def parties_involved(self) -> set[int]:
+        return {f.party_id for f in self.positions} | ({self.current.party_id} if self.current else set())
+
+
+def _status_of(formulation: Formulation | None, positions: list[Formulation]) -> str:
+    if formulation is None:
+        return "empty"
+    if formulation.is_agreed:
+        return formulation.status
+    if any(f.open_brackets for f in positions):
+        return "bracketed"
+    if formulation.status == Formulation.Status.WITHDRAWN:
+        return "withdrawn"
+    return "proposed"
+
+
+def point_standings(negotiation: Negotiation) -> list[PointStanding]:
+    parties = list(negotiation.parties.all())
+    formulations = list(
+        Formulation.objects.filter(point__negotiation=negotiation)
+        .select_related("party", "session", "version_of")
+        .order_by("created_at", "pk")
+    )
+    events = list(
+        Agreement.objects.filter(formulation__point__negotiation=negotiation)
+        .select_related("session")
+        .prefetch_related("parties")
+        .order_by("recorded_at", "pk")
+    )
+    by_point: dict[int, list[Formulation]] = {}
+    for f in formulations:
+        by_point.setdefault(f.point_id, []).append(f)
+    events_by_formulation: dict[int, list[Agreement]] = {}
+    for e in events:
+        events_by_formulation.setdefault(e.formulation_id, []).append(e)
+
+    standings = []
+    for point in negotiation.points.all():
+        own = by_point.get(point.pk, [])
+        originals = [f for f in own if f.version_of_id is None]
+        live = [f for f in originals if f.status not in (Formulation.Status.SUPERSEDED, Formulation.Status.WITHDRAWN)]
+        agreed = [f for f in live if f.is_agreed]
+        current = agreed[-1] if agreed else (live[-1] if live else (originals[-1] if originals else None))
+        positions = [current] if agreed else live
+        versions = [f for f in own if current is not None and f.version_of_id == current.pk]
+        status = _status_of(current, positions)
+        versions_disagree = bool(versions) and any(v.is_agreed != current.is_agreed for v in versions)
+
+        moments: list[tuple[datetime, Session | None]] = [(f.created_at, f.session) for f in own]
+        for f in own:
+            moments += [(e.recorded_at, e.session) for e in events_by_formulation.get(f.pk, [])]
+        sessions = [s for _, s in sorted(moments, key=lambda m: m[0]) if s is not None]
+
+        consents = []
+        if current is not None:
+            state_by_party: dict[int, str] = {}
+            for e in events_by_formulation.get(current.pk, []):
+                if e.kind == Agreement.Kind.REOPENED:
+                    state_by_party.clear()
+                elif e.kind == Agreement.Kind.AGREED:
+                    for p in e.parties.all():
+                        state_by_party[p.pk] = "ad_referendum" if e.ad_referendum else "agreed"
+                elif e.kind == Agreement.Kind.CONFIRMED:
+                    for p in e.parties.all():
+                        if p.pk in state_by_party:
+                            state_by_party[p.pk] = "agreed"
+            consents = [Consent(p, state_by_party.get(p.pk, "none")) for p in parties]
+        standings.append(
+            PointStanding(
+                point=point,
+                status=status,
+                current=current,
+                positions=positions,
+                versions=versions,
+                versions_disagree=versions_disagree,
+                open_brackets=sum(f.open_brackets for f in positions),
+                last_session=sessions[-1] if sessions else None,
+                consents=consents,
+            )
+        )
+    return standings
+
+
+def progress_by_session(negotiation: Negotiation) -> list[dict[str, object]]:
+    """Points agreed / bracketed / open as they stood at the end of each
+    session, replayed from the formulations and agreement events."""
+    parties = set(negotiation.parties.values_list("pk", flat=True))
+    formulations = list(
+        Formulation.objects.filter(point__negotiation=negotiation, version_of__isnull=True).order_by("created_at", "pk")
+    )
+    events = list(
+        Agreement.objects.filter(formulation__point__negotiation=negotiation)
+        .prefetch_related("parties")
+        .order_by("recorded_at", "pk")
+    )
+    rows = []
+    for session in negotiation.sessions.exclude(status=Session.Status.SCHEDULED).order_by("number"):
+        cutoff = session.ended_at or datetime.max.replace(tzinfo=session.created_at.tzinfo)
+        seen = [f for f in formulations if f.created_at <= cutoff]
+        consent: dict[int, set[int]] = {}
+        for e in events:
+            if e.recorded_at > cutoff:
+                break
+            if e.kind == Agreement.Kind.REOPENED:
+                consent.pop(e.formulation_id, None)
+            elif e.kind == Agreement.Kind.AGREED:
+                consent.setdefault(e.formulation_id, set()).update(p.pk for p in e.parties.all())
+        agreed = bracketed = open_ = 0
+        for point_id in sorted({f.point_id for f in seen}):
+            mine = [f for f in seen if f.point_id == point_id]
+            if any(parties <= consent.get(f.pk, set()) for f in mine):
+                agreed += 1
+                continue
+            latest: dict[int, Formulation] = {}
+            for f in mine:
+                latest[f.party_id] = f
+            if any(count_open_brackets(f.text) for f in latest.values()):
+                bracketed += 1
+            else:
+                open_ += 1
+        rows.append({"session": session, "agreed": agreed, "bracketed": bracketed, "open": open_})
+    return rows
+
+
+def progress_chart(rows: list[dict[str, object]]) -> dict[str, object]:
+    """Geometry for a small stacked bar chart drawn as inline SVG."""
+    width, height, pad, gap = 560, 160, 28, 14
+    top = max((r["agreed"] + r["bracketed"] + r["open"] for r in rows), default=0) or 1
+    n = max(len(rows), 1)
+    bar = min(60, (width - pad * 2 - gap * (n - 1)) / n)
+    bars = []
+    for i, r in enumerate(rows):
+        x = pad + i * (bar + gap)
+        y = height - pad
+        segments = []
+        for key, css in (("agreed", "agreed"), ("bracketed", "bracketed"), ("open", "open")):
+            h = (height - pad * 2) * r[key] / top
+            if h:
+                y -= h
+                segments.append({"y": round(y, 1), "h": round(h, 1), "css": css, "n": r[key], "label": key})
+        bars.append(
+            {"x": round(x, 1), "w": round(bar, 1), "segments": segments, "row": r, "label_x": round(x + bar / 2, 1)}
+        )
+    return {"width": width, "height": height, "bars": bars, "baseline": height - pad}
