@@ -171,6 +171,11 @@ HEALTH_WORKER_TIMEOUT = 1.0
 SUMMARY_MAX_RETRIES = env_int("SUMMARY_MAX_RETRIES", 4)
 SUMMARY_RETRY_SECONDS = env_int("SUMMARY_RETRY_SECONDS", 5)
 
+# Exports: records larger than this (entries of a session, formulations of a
+# negotiation) are rendered by a background job; the request waits this long.
+EXPORT_BACKGROUND_THRESHOLD = env_int("EXPORT_BACKGROUND_THRESHOLD", 2000)
+EXPORT_WAIT_SECONDS = env_int("EXPORT_WAIT_SECONDS", 25)
+
 # Limits on what the record accepts (documented in README.md).
 VERBATIM_MAX_TEXT_CHARS = env_int("VERBATIM_MAX_TEXT_CHARS", 20_000, minimum=100)
 

@@ -236,3 +236,65 @@ class ApiToken(models.Model):
     def user_for(cls, raw: str) -> User | None:
         token = cls.objects.select_related("user").filter(digest=cls.hash(raw), user__is_active=True).first()
         return token.user if token else None
+
+
+class ExportJob(models.Model):
+    """A large export rendered by a background job. Keyed by the record's
+    fingerprint and the format, so asking twice for the same record builds
+    it once."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a worker"
+        RUNNING = "running", "Being rendered"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    fingerprint = models.CharField(max_length=64)
+    fmt = models.CharField(max_length=10)
+    stem = models.CharField(max_length=200)
+    record = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField(default=0)
+    content = models.BinaryField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["fingerprint", "fmt"], name="export_job_once_per_record_and_format"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stem}.{self.fmt} ({self.status})"
+
+    @classmethod
+    def request(cls, *, record: dict, fingerprint: str, fmt: str, stem: str, by: User) -> ExportJob:
+        from negotiations.tasks import render_export
+
+        with transaction.atomic():
+            job, created = cls.objects.get_or_create(
+                fingerprint=fingerprint, fmt=fmt, defaults={"record": record, "stem": stem, "requested_by": by}
+            )
+            if not created and job.status == cls.Status.FAILED:
+                cls.objects.filter(pk=job.pk).update(status=cls.Status.PENDING, error="", progress=0)
+                created = True
+            if created:
+                render_export.delay_on_commit(job.pk)
+        return job
+
+    def run(self) -> None:
+        from django.utils import timezone
+
+        from negotiations import exports
+
+        if not ExportJob.objects.filter(pk=self.pk, status__in=[self.Status.PENDING, self.Status.RUNNING]).update(
+            status=self.Status.RUNNING, progress=10
+        ):
+            return  # already done
+        export = exports.Export(
+            record=self.record, fingerprint=self.fingerprint, generated_at=timezone.now(), filename_stem=self.stem
+        )
+        content = exports.render(export, self.fmt)
+        ExportJob.objects.filter(pk=self.pk).update(status=self.Status.READY, progress=100, content=content)

@@ -206,6 +206,18 @@ API_CASES = [
         lambda w, a: {"reason": "Capital withdrew consent."},
     ),
     Case("GET", "/points/{point_id}/history", lambda w: f"/points/{w.point.public_id}/history", members_read),
+    Case(
+        "GET",
+        "/sessions/{session_id}/minutes.{fmt}",
+        lambda w: f"/sessions/{w.s_ready.public_id}/minutes.md",
+        members_read,
+    ),
+    Case(
+        "GET",
+        "/negotiations/{negotiation_id}/agreed-text.{fmt}",
+        lambda w: f"/negotiations/{w.negotiation.public_id}/agreed-text.json",
+        members_read,
+    ),
     Case("GET", "/sessions/{session_id}/summary", lambda w: f"/sessions/{w.s_ready.public_id}/summary", members_read),
     Case(
         "POST",

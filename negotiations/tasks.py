@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=3)
+def render_export(self, job_id: int) -> str:
+    """Render a large export. Safe to run twice: the job row says when it is done."""
+    from negotiations.models import ExportJob
+
+    job = ExportJob.objects.filter(pk=job_id).first()
+    if job is None:
+        return "gone"
+    try:
+        job.run()
+    except Exception as error:
+        if self.request.retries >= self.max_retries or self.request.is_eager:
+            ExportJob.objects.filter(pk=job_id).update(status=ExportJob.Status.FAILED, error=str(error)[:2000])
+            return "failed"
+        raise self.retry(exc=error, countdown=5 * 2**self.request.retries) from error
+    return "ready"
