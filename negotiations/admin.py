@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from negotiations.models import ApiToken, Delegation, DelegationMember, Membership, Negotiation, Party
+from negotiations.models import ApiToken, Delegation, DelegationMember, ExportJob, Membership, Negotiation, Party
 
 
 class DelegationMemberInline(admin.TabularInline):
@@ -41,6 +41,17 @@ class NegotiationAdmin(admin.ModelAdmin):
 class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["user", "created_at", "last_used_at"]
     readonly_fields = ["user", "digest", "created_at", "last_used_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(admin.ModelAdmin):
+    list_display = ["stem", "fmt", "status", "progress", "requested_by", "created_at"]
+    list_filter = ["status", "fmt"]
+    exclude = ["content", "record"]
+    readonly_fields = ["fingerprint", "fmt", "stem", "status", "progress", "error", "requested_by"]
 
     def has_add_permission(self, request):
         return False

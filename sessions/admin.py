@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from sessions.models import AgendaItem, Attendance, Entry, Participant, Session
+from sessions.models import AgendaItem, Attendance, Corrigendum, Entry, Participant, Session, Summary
 
 
 class AgendaItemInline(admin.TabularInline):
@@ -43,6 +43,34 @@ class EntryAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Summary)
+class SummaryAdmin(admin.ModelAdmin):
+    """Summaries change only through the product: built by the job, edited
+    and approved by a head of delegation."""
+
+    list_display = ["session", "status", "attempts", "approved_by", "approved_at"]
+    list_filter = ["status"]
+    readonly_fields = [f.name for f in Summary._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Corrigendum)
+class CorrigendumAdmin(admin.ModelAdmin):
+    list_display = ["summary", "number", "issued_by", "issued_at"]
+    readonly_fields = ["summary", "number", "text", "issued_by", "issued_at"]
+
+    def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):

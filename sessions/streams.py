@@ -29,6 +29,7 @@ class SessionReader:
         render: Callable[[list[Entry], Membership], list[str]],
         panels: bool,
         resumed: bool,
+        render_in_place: Callable[[list[Entry], Membership], str] | None = None,
     ) -> None:
         self.session_id = session_id
         self.membership_id = membership_id
@@ -36,6 +37,7 @@ class SessionReader:
         self.render = render
         self.panels = panels
         self.resumed = resumed
+        self.render_in_place = render_in_place
         self._state: dict[str, object] | None = None
 
     async def read(self) -> tuple[list[str], bool]:
@@ -60,7 +62,7 @@ class SessionReader:
                         | (~Q(stream=Entry.RECORD_STREAM) & Q(seq__gt=self.cursor.internal))
                     )
                     .select_related(*ENTRY_RELATED)
-                    .prefetch_related("corrections")
+                    .prefetch_related("corrections", "formulations__point", "formulations__party")
                     .order_by("pk")[:BATCH]
                 )
                 for entry, payload in zip(batch, self.render(batch, membership), strict=True):
@@ -100,8 +102,21 @@ class SessionReader:
         if previous is None and not self.resumed:
             return []
         previous = previous or {}
-        return [
+        events = [
             sse(name, str(value) if name == "status" else "")
             for name, value in state.items()
             if previous.get(name) != value
         ]
+        if self.render_in_place and previous.get("formulations") != state["formulations"]:
+            # rows whose proposals became formulations (or changed status) are redrawn in place
+            linked = list(
+                Entry.objects.filter(session_id=self.session_id, formulations__isnull=False)
+                .filter(Entry.visible_to(membership))
+                .filter(Q(stream=Entry.RECORD_STREAM, seq__lte=self.cursor.record) | ~Q(stream=Entry.RECORD_STREAM))
+                .distinct()
+                .select_related(*ENTRY_RELATED)
+                .prefetch_related("corrections", "formulations__point", "formulations__party")
+            )
+            if linked:
+                events.append(sse("entry", self.render_in_place(linked, membership)))
+        return events

@@ -60,7 +60,7 @@ def detail(request: HttpRequest, session_id: UUID) -> HttpResponse:
     entries = list(
         session.visible_entries(membership)
         .select_related(*ENTRY_RELATED)
-        .prefetch_related("corrections")
+        .prefetch_related("corrections", "formulations__point", "formulations__party")
         .order_by("pk")
     )
     record = max((e.seq for e in entries if e.stream == Entry.RECORD_STREAM), default=0)
@@ -97,13 +97,24 @@ def render_rows(entries: list[Entry], membership: Membership) -> list[str]:
         html = render_to_string("sessions/console.html#entry-row", {"entry": entry, "can_edit": can_edit})
         if entry.supersedes_id:
             original = (
-                Entry.objects.select_related(*ENTRY_RELATED).prefetch_related("corrections").get(pk=entry.supersedes_id)
+                Entry.objects.select_related(*ENTRY_RELATED)
+                .prefetch_related("corrections", "formulations__point", "formulations__party")
+                .get(pk=entry.supersedes_id)
             )
             html += render_to_string(
                 "sessions/console.html#entry-row", {"entry": original, "can_edit": can_edit, "oob": True}
             )
         rows.append(html)
     return rows
+
+
+def render_rows_in_place(entries: list[Entry], membership: Membership) -> str:
+    return "".join(
+        render_to_string(
+            "sessions/console.html#entry-row", {"entry": e, "can_edit": membership.can_capture, "oob": True}
+        )
+        for e in entries
+    )
 
 
 def _who(request_user, membership: Membership) -> str:
@@ -132,6 +143,7 @@ async def stream(request: HttpRequest, session_id: UUID) -> StreamingHttpRespons
         render=render_rows,
         panels=True,
         resumed=header is not None,
+        render_in_place=render_rows_in_place,
     )
     body = live.stream(
         str(session.public_id), who=_who(user, membership), read=reader.read, show_presence=render_presence
@@ -143,7 +155,11 @@ async def stream(request: HttpRequest, session_id: UUID) -> StreamingHttpRespons
 
 
 def _entry_row(request: HttpRequest, entry: Entry, membership: Membership) -> HttpResponse:
-    entry = Entry.objects.select_related(*ENTRY_RELATED).prefetch_related("corrections").get(pk=entry.pk)
+    entry = (
+        Entry.objects.select_related(*ENTRY_RELATED)
+        .prefetch_related("corrections", "formulations__point", "formulations__party")
+        .get(pk=entry.pk)
+    )
     return render(request, "sessions/console.html#entry-row", {"entry": entry, "can_edit": membership.can_capture})
 
 

@@ -10,6 +10,7 @@ import pytest
 from django.db import connections
 from playwright.sync_api import Page, expect, sync_playwright
 
+from agreements.models import Formulation
 from sessions.models import Entry
 from tests.scene import build_scene
 
@@ -134,3 +135,27 @@ def test_the_speaker_is_picked_with_an_at_sign_and_a_few_letters(asgi_server, sc
     expect(row.locator(".kind")).to_have_text("Proposal")
     entry = Entry.objects.get(text="We propose a joint commission.")
     assert (entry.kind, entry.speaker.name, entry.party.name) == ("proposal", "Oleg Karpov", scene.severia.name)
+
+
+def test_a_proposal_recorded_and_agreed_as_a_formulation_shows_in_both_timelines(asgi_server, scene, browser):
+    ilan = sign_in(browser, asgi_server, scene.note_taker)
+    dmitri = sign_in(browser, asgi_server, scene.other_note_taker)
+    open_console(ilan, asgi_server, scene)
+    open_console(dmitri, asgi_server, scene)
+    type_entry(ilan, "/p Warships give 48 hours' notice.")
+    row = ilan.locator("#timeline li", has_text="Warships give 48 hours")
+    expect(row).to_have_count(1)
+    row.hover()
+    row.get_by_role("button", name="Record as formulation").click()
+    form = ilan.locator(".formulation-form")
+    expect(form.locator("textarea[name=text]")).to_have_value("Warships give 48 hours' notice.")
+    form.locator("select[name=point]").select_option("new")
+    form.locator("input[name=point_title]").fill("Warships")
+    form.get_by_role("button", name="Record formulation").click()
+
+    other_row = dmitri.locator("#timeline li", has_text="Warships give 48 hours")
+    expect(other_row.locator("figure.formulation")).to_contain_text("Proposed")
+    point = dmitri.locator("#formulations-panel .point-block", has_text="Warships")
+    point.get_by_role("button", name="Agreed").click()
+    expect(row.locator("figure.formulation")).to_contain_text("Agreed")
+    assert Formulation.objects.get(point__title="Warships").status == "agreed"

@@ -117,3 +117,19 @@ def test_a_correction_arrives_with_the_corrected_row_to_swap_in_place(asgi_serve
 def test_the_console_stream_is_404_for_an_outsider(scene, client):
     client.force_login(scene.outsider)
     assert client.get(f"/sessions/{scene.session.public_id}/stream").status_code == 404
+
+
+def test_a_row_whose_proposal_becomes_a_formulation_is_redrawn_in_place(asgi_server, scene, client):
+    client.force_login(scene.other_head)
+    cookie = f"sessionid={client.cookies['sessionid'].value}"
+    stream = open_stream(asgi_server.url, f"/sessions/{scene.session.public_id}/stream?cursor=1.1", {"Cookie": cookie})
+    stream.next_events("presence", 1)
+    scene.point.propose(
+        text=scene.entry.text, party=scene.aurelia, membership=scene.membership(scene.note_taker), entry=scene.entry
+    )
+    scene.session.changed()
+    (row,) = stream.next_events("entry", 1)
+    assert f'id="entry-{scene.entry.public_id}"' in row.data and 'hx-swap-oob="true"' in row.data
+    assert "Formulation of point 1" in row.data
+    assert row.id is None  # a redraw does not move the reader's cursor
+    stream.close()
