@@ -87,7 +87,17 @@ def database_from_url(name: str, url: str, *, base_dir: Path) -> dict[str, Any]:
             port = parts.port
         except ValueError:
             raise SettingError(name, "the port is not a number") from None
-        options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+        options: dict[str, Any] = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+        pool_size = options.pop("pool_size", None)
+        if pool_size is not None:
+            try:
+                size = int(pool_size)
+            except ValueError:
+                raise SettingError(name, f"pool_size must be a whole number, got {pool_size!r}") from None
+            if size > 0:
+                # A per-process pool: many open streams and a burst of requests wait for a
+                # connection instead of exhausting the server's max_connections.
+                options["pool"] = {"min_size": 1, "max_size": size, "timeout": 30}
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": db_name,

@@ -21,7 +21,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 import redis
@@ -67,12 +67,20 @@ class Hub:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._waiters: dict[str, set[tuple[asyncio.AbstractEventLoop, asyncio.Event]]] = {}
+        self._generations: dict[str, int] = {}
         self._listener: asyncio.Task | None = None
         self._listener_loop: asyncio.AbstractEventLoop | None = None
+
+    def generation(self, session_key: str) -> int:
+        """How many times this session's streams have been woken: a feed
+        that has read at this generation has nothing new to read."""
+        with self._lock:
+            return self._generations.get(session_key, 0)
 
     def wake(self, session_key: str) -> None:
         """Wake every local stream of the session; safe from any thread."""
         with self._lock:
+            self._generations[session_key] = self._generations.get(session_key, 0) + 1
             waiters = list(self._waiters.get(session_key, ()))
         for loop, event in waiters:
             with contextlib.suppress(RuntimeError):  # loop already closed
@@ -217,37 +225,42 @@ async def stream(
     session_key: str,
     *,
     who: str,
-    read: Callable[[], tuple[list[str], bool]],
+    read: Callable[[], Awaitable[tuple[list[str], bool]]],
+    here: Callable[[], list[str]] | None = None,
     show_presence: Callable[[list[str]], str] | None = None,
+    close: Callable[[], None] | None = None,
 ) -> AsyncIterator[str]:
-    """The body of an SSE response. ``read`` (async) returns the events the
-    reader has not had yet and whether the stream must end (access lost)."""
+    """The body of an SSE response. ``read`` returns the events the reader
+    has not had yet and whether the stream must end (access lost); ``here``
+    who is present, as last read by the session's feed."""
     from asgiref.sync import sync_to_async
 
     yield "retry: 1500\n\n"
-    async with hub.waiting(session_key) as woken:
-        await sync_to_async(presence.mark)(session_key, who)
-        await sync_to_async(notify)(session_key)  # others see us arrive
-        shown: list[str] | None = None
-        try:
-            while True:
-                woken.clear()
-                events, finished = await read()
-                for event in events:
-                    yield event
-                if finished:
-                    return
-                if show_presence is not None:
-                    here = await sync_to_async(presence.here)(session_key)
-                    if here != shown:
-                        shown = here
-                        yield show_presence(here)
-                try:
-                    await asyncio.wait_for(woken.wait(), timeout=HEARTBEAT_SECONDS)
-                except TimeoutError:
-                    yield ": keep-alive\n\n"
-                    await sync_to_async(presence.mark)(session_key, who)
-        finally:
-            presence.leave(session_key, who)
-            with contextlib.suppress(Exception):
-                notify(session_key)
+    try:
+        async with hub.waiting(session_key) as woken:
+            await sync_to_async(presence.mark, thread_sensitive=False)(session_key, who)
+            await sync_to_async(notify, thread_sensitive=False)(session_key)  # others see us arrive
+            shown: list[str] | None = None
+            try:
+                while True:
+                    woken.clear()
+                    events, finished = await read()
+                    for event in events:
+                        yield event
+                    if finished:
+                        return
+                    if show_presence is not None and here is not None and here() != shown:
+                        shown = here()
+                        yield show_presence(shown)
+                    try:
+                        await asyncio.wait_for(woken.wait(), timeout=HEARTBEAT_SECONDS)
+                    except TimeoutError:
+                        yield ": keep-alive\n\n"
+                        await sync_to_async(presence.mark, thread_sensitive=False)(session_key, who)
+            finally:
+                presence.leave(session_key, who)
+                with contextlib.suppress(Exception):
+                    notify(session_key)
+    finally:
+        if close is not None:
+            close()

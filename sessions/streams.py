@@ -1,91 +1,120 @@
-"""What a live stream reads and sends: the entries a member may see after
-their cursor, and small "something changed" events for the console's
-panels."""
+"""What live streams read and send.
+
+Fan-out reads once and sends many times: each web process keeps one
+``SessionFeed`` per session with open streams. On a wake-up the feed reads
+the session's new entries (every visibility group at once), the panels'
+state and who is present, once; every stream then takes what its member may
+see from memory. A stream that reconnects from further back than the feed
+holds replays from the database on its own. Between wake-ups no stream holds
+a database connection.
+"""
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from asgiref.sync import sync_to_async
 from django.db import connection
 from django.db.models import Count, Max, Q
 
 from negotiations.models import Membership
-from sessions.live import Cursor, sse
+from sessions.live import HEARTBEAT_SECONDS, Cursor, hub, presence, sse
 from sessions.models import Entry, Session, Summary
 
 BATCH = 200
+WINDOW = 5000
 ENTRY_RELATED = ("session", "speaker__party", "party", "author", "delegation", "supersedes", "agenda_item")
+ENTRY_PREFETCH = ("corrections", "formulations__point", "formulations__party")
+
+# render(entry, corrected_original_or_None, can_edit) -> the event's data
+Render = Callable[[Entry, Entry | None, bool], str]
+# render_in_place(entries, can_edit) -> data redrawing those rows where they stand
+RenderInPlace = Callable[[list[Entry], bool], str]
 
 
-class SessionReader:
-    def __init__(
-        self,
-        *,
-        session_id: int,
-        membership_id: int,
-        cursor: Cursor,
-        render: Callable[[list[Entry], Membership], list[str]],
-        panels: bool,
-        resumed: bool,
-        render_in_place: Callable[[list[Entry], Membership], str] | None = None,
-    ) -> None:
-        self.session_id = session_id
-        self.membership_id = membership_id
-        self.cursor = cursor
-        self.render = render
-        self.panels = panels
-        self.resumed = resumed
-        self.render_in_place = render_in_place
-        self._state: dict[str, object] | None = None
+def _entries(**filters) -> list[Entry]:
+    return list(
+        Entry.objects.filter(**filters).select_related(*ENTRY_RELATED).prefetch_related(*ENTRY_PREFETCH).order_by("pk")
+    )
 
-    async def read(self) -> tuple[list[str], bool]:
-        return await sync_to_async(self._read)()
 
-    def _read(self) -> tuple[list[str], bool]:
+def _originals(entries: list[Entry]) -> dict[int, Entry]:
+    ids = {e.supersedes_id for e in entries if e.supersedes_id}
+    return {e.pk: e for e in _entries(pk__in=ids)} if ids else {}
+
+
+@dataclass
+class SessionFeed:
+    session_id: int
+    session_key: str
+    base_pk: int | None = None  # every entry with a larger pk is in `entries`
+    entries: list[Entry] = field(default_factory=list)
+    originals: dict[int, Entry] = field(default_factory=dict)
+    state: dict[str, str] = field(default_factory=dict)
+    linked: list[Entry] = field(default_factory=list)
+    here: list[str] = field(default_factory=list)
+    generation: int = -1
+    readers: int = 0
+    panel_readers: int = 0
+    rendered: dict[tuple, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        import asyncio
+
+        self.lock = asyncio.Lock()
+
+    @property
+    def high_pk(self) -> int:
+        return self.entries[-1].pk if self.entries else (self.base_pk or 0)
+
+    async def refresh(self) -> None:
+        generation = hub.generation(self.session_key)
+        async with self.lock:
+            if generation == self.generation:
+                return
+            await sync_to_async(self._load, thread_sensitive=False)()
+            self.generation = generation
+
+    def _load(self) -> None:
         try:
-            membership = (
-                Membership.objects.select_related("delegation", "negotiation", "user")
-                .filter(pk=self.membership_id)
-                .first()
-            )
-            if membership is None:
-                return [sse("gone", "You are no longer a member of this negotiation.")], True
-            events: list[str] = []
-            while True:
-                batch = list(
-                    Entry.objects.filter(session_id=self.session_id)
-                    .filter(Entry.visible_to(membership))
-                    .filter(
-                        Q(stream=Entry.RECORD_STREAM, seq__gt=self.cursor.record)
-                        | (~Q(stream=Entry.RECORD_STREAM) & Q(seq__gt=self.cursor.internal))
-                    )
-                    .select_related(*ENTRY_RELATED)
-                    .prefetch_related("corrections", "formulations__point", "formulations__party")
-                    .order_by("pk")[:BATCH]
-                )
-                for entry, payload in zip(batch, self.render(batch, membership), strict=True):
-                    if entry.stream == Entry.RECORD_STREAM:
-                        self.cursor = Cursor(entry.seq, self.cursor.internal)
-                    else:
-                        self.cursor = Cursor(self.cursor.record, entry.seq)
-                    events.append(sse("entry", payload, str(self.cursor)))
-                if len(batch) < BATCH:
-                    break
-            if self.panels:
-                events += self._panel_events(membership)
-            return events, False
+            if self.base_pk is None:
+                self.base_pk = Entry.objects.filter(session_id=self.session_id).aggregate(m=Max("pk"))["m"] or 0
+            new = _entries(session_id=self.session_id, pk__gt=self.high_pk)
+            self.originals.update(_originals(new))
+            for original_pk in {e.supersedes_id for e in new if e.supersedes_id}:
+                # the corrected entry now renders as corrected: forget its cached rows
+                self.rendered = {k: v for k, v in self.rendered.items() if k[1] != original_pk}
+            # Readers iterate the list without a lock: publish a new list, never change one in place.
+            entries = self.entries + new
+            if len(entries) > WINDOW:
+                dropped = entries[: len(entries) - WINDOW]
+                entries = entries[len(dropped) :]
+                self.base_pk = dropped[-1].pk
+            self.entries = entries
+            if not self.panel_readers:  # API streams only: no console panels to keep up to date
+                return
+            state = self._panel_state()
+            if state.get("formulations") != self.state.get("formulations"):
+                self.linked = _entries(session_id=self.session_id, formulations__isnull=False, pk__lte=self.high_pk)
+                linked_ids = {e.pk for e in self.linked}
+                self.rendered = {k: v for k, v in self.rendered.items() if k[1] not in linked_ids}
+                fresh = {e.pk: e for e in self.linked}
+                self.entries = [fresh.get(x.pk, x) for x in self.entries]
+            self.state = state
+            self.here = presence.here(self.session_key)
         finally:
-            connection.close()  # an idle stream holds no database connection
+            connection.close()
 
-    def _panel_events(self, membership: Membership) -> list[str]:
-        session = Session.objects.get(pk=self.session_id)
+    def _panel_state(self) -> dict[str, str]:
+        session = Session.objects.select_related("negotiation").get(pk=self.session_id)
         formulations = session.negotiation.points.aggregate(
             n=Count("formulations"), last=Max("formulations__pk"), events=Count("formulations__events")
         )
         summary = Summary.objects.filter(session=session).values_list("status", "attempts", "approved_at").first()
-        state = {
+        return {
             "status": session.status,
             "summary": json.dumps(summary, default=str),
             "formulations": json.dumps(formulations, sort_keys=True),
@@ -98,25 +127,140 @@ class SessionReader:
                 ]
             ),
         }
-        previous, self._state = self._state, state
+
+    def render(self, kind: str, render: Render, entry: Entry, can_edit: bool) -> str:
+        key = (kind, entry.pk, can_edit)
+        if key not in self.rendered:
+            self.rendered[key] = render(entry, self.originals.get(entry.supersedes_id), can_edit)
+        return self.rendered[key]
+
+
+_feeds: dict[int, SessionFeed] = {}
+
+
+def feed_for(session_id: int, session_key: str) -> SessionFeed:
+    feed = _feeds.get(session_id)
+    if feed is None:
+        feed = _feeds[session_id] = SessionFeed(session_id, session_key)
+    return feed
+
+
+class SessionReader:
+    """One stream's view of a session: its cursor, its member's visibility,
+    what it has already shown."""
+
+    def __init__(
+        self,
+        *,
+        session_id: int,
+        session_key: str,
+        membership: Membership,
+        cursor: Cursor,
+        render: Render,
+        kind: str,
+        panels: bool,
+        resumed: bool,
+        render_in_place: RenderInPlace | None = None,
+    ) -> None:
+        self.session_id = session_id
+        self.membership = membership
+        self.can_edit = membership.can_capture
+        self.internal_stream = Entry.stream_for(Entry.Visibility.INTERNAL, membership.delegation)
+        self.cursor = cursor
+        self.render = render
+        self.kind = kind
+        self.panels = panels
+        self.resumed = resumed
+        self.render_in_place = render_in_place
+        self.feed = feed_for(session_id, session_key)
+        self.feed.readers += 1
+        self.feed.panel_readers += 1 if panels else 0
+        if panels:
+            self.feed.generation = -1  # a console needs the panels' state: read it at the next refresh
+        self.last_pk: int | None = None  # the feed position this stream has taken everything up to
+        self.state: dict[str, str] | None = None
+        self.checked_at = time.monotonic()
+
+    def visible(self, entry: Entry) -> bool:
+        return entry.stream in (Entry.RECORD_STREAM, self.internal_stream)
+
+    def _advance(self, entry: Entry) -> str:
+        if entry.stream == Entry.RECORD_STREAM:
+            self.cursor = Cursor(entry.seq, self.cursor.internal)
+        else:
+            self.cursor = Cursor(self.cursor.record, entry.seq)
+        return str(self.cursor)
+
+    def _unseen(self, entry: Entry) -> bool:
+        seen = self.cursor.record if entry.stream == Entry.RECORD_STREAM else self.cursor.internal
+        return entry.seq > seen
+
+    async def read(self) -> tuple[list[str], bool]:
+        if time.monotonic() - self.checked_at > HEARTBEAT_SECONDS:
+            self.checked_at = time.monotonic()
+            if not await sync_to_async(Membership.objects.filter(pk=self.membership.pk).exists)():
+                return [sse("gone", "You are no longer a member of this negotiation.")], True
+        await self.feed.refresh()
+        feed = self.feed
+        snapshot, base = feed.entries, feed.base_pk or 0  # one consistent view for this read
+        upto = snapshot[-1].pk if snapshot else base
+        events: list[str] = []
+        if self.last_pk is None or self.last_pk < base:
+            events += await sync_to_async(self._replay, thread_sensitive=False)(upto)
+            self.last_pk = upto
+        for entry in snapshot:
+            if entry.pk > self.last_pk and self.visible(entry) and self._unseen(entry):
+                data = feed.render(self.kind, self.render, entry, self.can_edit)
+                events.append(sse("entry", data, self._advance(entry)))
+        self.last_pk = max(self.last_pk, upto)
+        if self.panels:
+            events += self._panel_events()
+        return events, False
+
+    def _replay(self, up_to_pk: int) -> list[str]:
+        """From the database: what this stream lacks up to the feed's position."""
+        try:
+            events = []
+            while True:
+                batch = list(
+                    Entry.objects.filter(session_id=self.session_id, pk__lte=up_to_pk)
+                    .filter(
+                        Q(stream=Entry.RECORD_STREAM, seq__gt=self.cursor.record)
+                        | Q(stream=self.internal_stream, seq__gt=self.cursor.internal)
+                    )
+                    .select_related(*ENTRY_RELATED)
+                    .prefetch_related(*ENTRY_PREFETCH)
+                    .order_by("pk")[:BATCH]
+                )
+                originals = _originals(batch)
+                for entry in batch:
+                    data = self.render(entry, originals.get(entry.supersedes_id), self.can_edit)
+                    events.append(sse("entry", data, self._advance(entry)))
+                if len(batch) < BATCH:
+                    return events
+        finally:
+            connection.close()
+
+    def _panel_events(self) -> list[str]:
+        state = self.feed.state
+        previous, self.state = self.state, dict(state)
         if previous is None and not self.resumed:
             return []
         previous = previous or {}
         events = [
-            sse(name, str(value) if name == "status" else "")
-            for name, value in state.items()
-            if previous.get(name) != value
+            sse(name, value if name == "status" else "") for name, value in state.items() if previous.get(name) != value
         ]
-        if self.render_in_place and previous.get("formulations") != state["formulations"]:
-            # rows whose proposals became formulations (or changed status) are redrawn in place
-            linked = list(
-                Entry.objects.filter(session_id=self.session_id, formulations__isnull=False)
-                .filter(Entry.visible_to(membership))
-                .filter(Q(stream=Entry.RECORD_STREAM, seq__lte=self.cursor.record) | ~Q(stream=Entry.RECORD_STREAM))
-                .distinct()
-                .select_related(*ENTRY_RELATED)
-                .prefetch_related("corrections", "formulations__point", "formulations__party")
-            )
+        if self.render_in_place and previous.get("formulations") != state.get("formulations"):
+            linked = [e for e in self.feed.linked if self.visible(e) and not self._unseen(e)]
             if linked:
-                events.append(sse("entry", self.render_in_place(linked, membership)))
+                events.append(sse("entry", self.render_in_place(linked, self.can_edit)))
         return events
+
+    def here(self) -> list[str]:
+        return self.feed.here
+
+    def close(self) -> None:
+        self.feed.readers -= 1
+        self.feed.panel_readers -= 1 if self.panels else 0
+        if self.feed.readers <= 0:
+            _feeds.pop(self.session_id, None)

@@ -6,6 +6,7 @@ from uuid import UUID
 from asgiref.sync import sync_to_async
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -88,31 +89,20 @@ def panel(request: HttpRequest, session_id: UUID, name: str) -> HttpResponse:
     return render(request, f"sessions/console.html#{name}-panel", _panels_context(session, access.membership))
 
 
-def render_rows(entries: list[Entry], membership: Membership) -> list[str]:
-    """The HTML a console receives for new entries. A correction also
+def render_row(entry: Entry, original: Entry | None, can_edit: bool) -> str:
+    """The HTML a console receives for a new entry. A correction also
     carries the corrected entry's row, swapped in place out of band."""
-    can_edit = membership.can_capture
-    rows = []
-    for entry in entries:
-        html = render_to_string("sessions/console.html#entry-row", {"entry": entry, "can_edit": can_edit})
-        if entry.supersedes_id:
-            original = (
-                Entry.objects.select_related(*ENTRY_RELATED)
-                .prefetch_related("corrections", "formulations__point", "formulations__party")
-                .get(pk=entry.supersedes_id)
-            )
-            html += render_to_string(
-                "sessions/console.html#entry-row", {"entry": original, "can_edit": can_edit, "oob": True}
-            )
-        rows.append(html)
-    return rows
-
-
-def render_rows_in_place(entries: list[Entry], membership: Membership) -> str:
-    return "".join(
-        render_to_string(
-            "sessions/console.html#entry-row", {"entry": e, "can_edit": membership.can_capture, "oob": True}
+    html = render_to_string("sessions/console.html#entry-row", {"entry": entry, "can_edit": can_edit})
+    if original is not None:
+        html += render_to_string(
+            "sessions/console.html#entry-row", {"entry": original, "can_edit": can_edit, "oob": True}
         )
+    return html
+
+
+def render_rows_in_place(entries: list[Entry], can_edit: bool) -> str:
+    return "".join(
+        render_to_string("sessions/console.html#entry-row", {"entry": e, "can_edit": can_edit, "oob": True})
         for e in entries
     )
 
@@ -133,20 +123,28 @@ async def stream(request: HttpRequest, session_id: UUID) -> StreamingHttpRespons
     the side panels."""
     user = await request.auser()
     session, access = await sync_to_async(get_for_user)(user, Session, session_id)
+    await sync_to_async(_close_database_connection)()  # the open stream must not hold this request's connection
     header = Cursor.parse(request.headers.get("Last-Event-ID"))
     cursor = header or Cursor.parse(request.GET.get("cursor")) or Cursor()
     membership = access.membership
     reader = SessionReader(
         session_id=session.pk,
-        membership_id=membership.pk,
+        session_key=str(session.public_id),
+        membership=membership,
         cursor=cursor,
-        render=render_rows,
+        render=render_row,
+        kind="html",
         panels=True,
         resumed=header is not None,
         render_in_place=render_rows_in_place,
     )
     body = live.stream(
-        str(session.public_id), who=_who(user, membership), read=reader.read, show_presence=render_presence
+        str(session.public_id),
+        who=_who(user, membership),
+        read=reader.read,
+        here=reader.here,
+        show_presence=render_presence,
+        close=reader.close,
     )
     response = StreamingHttpResponse(body, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
@@ -289,11 +287,15 @@ def close(request: HttpRequest, session_id: UUID) -> HttpResponse:
     return redirect(session.get_absolute_url())
 
 
-def _json_rows(entries: list[Entry], membership: Membership) -> list[str]:
+def _close_database_connection() -> None:
+    connection.close()
+
+
+def render_json(entry: Entry, original: Entry | None, can_edit: bool) -> str:
     from sessions.api import entry_out
     from sessions.live import json_dumps
 
-    return [json_dumps(entry_out(entry)) for entry in entries]
+    return json_dumps(entry_out(entry))
 
 
 @csrf_exempt
@@ -316,16 +318,20 @@ async def api_events(request: HttpRequest, session_id: UUID) -> HttpResponse:
         session, access = await sync_to_async(get_for_user)(user, Session, session_id)
     except Http404:
         return JsonResponse({"detail": "Not found."}, status=404)
+    finally:
+        await sync_to_async(_close_database_connection)()  # the open stream must not hold this request's connection
     cursor = Cursor.parse(request.headers.get("Last-Event-ID")) or Cursor.parse(request.GET.get("after")) or Cursor()
     reader = SessionReader(
         session_id=session.pk,
-        membership_id=access.membership.pk,
+        session_key=str(session.public_id),
+        membership=access.membership,
         cursor=cursor,
-        render=_json_rows,
+        render=render_json,
+        kind="json",
         panels=False,
         resumed=False,
     )
-    body = live.stream(str(session.public_id), who=_who(user, access.membership), read=reader.read)
+    body = live.stream(str(session.public_id), who=_who(user, access.membership), read=reader.read, close=reader.close)
     response = StreamingHttpResponse(body, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"
