@@ -224,7 +224,7 @@ def sse(event: str, data: str, event_id: str | None = None) -> str:
 async def stream(
     session_key: str,
     *,
-    who: str,
+    who: str | None,
     read: Callable[[], Awaitable[tuple[list[str], bool]]],
     here: Callable[[], list[str]] | None = None,
     show_presence: Callable[[list[str]], str] | None = None,
@@ -232,14 +232,17 @@ async def stream(
 ) -> AsyncIterator[str]:
     """The body of an SSE response. ``read`` returns the events the reader
     has not had yet and whether the stream must end (access lost); ``here``
-    who is present, as last read by the session's feed."""
+    who is present, as last read by the session's feed. ``who`` is None for
+    readers that are not people in the console (API clients): they are not
+    shown as present."""
     from asgiref.sync import sync_to_async
 
     yield "retry: 1500\n\n"
     try:
         async with hub.waiting(session_key) as woken:
-            await sync_to_async(presence.mark, thread_sensitive=False)(session_key, who)
-            await sync_to_async(notify, thread_sensitive=False)(session_key)  # others see us arrive
+            if who is not None:
+                await sync_to_async(presence.mark, thread_sensitive=False)(session_key, who)
+                await sync_to_async(notify, thread_sensitive=False)(session_key)  # others see us arrive
             shown: list[str] | None = None
             try:
                 while True:
@@ -256,11 +259,13 @@ async def stream(
                         await asyncio.wait_for(woken.wait(), timeout=HEARTBEAT_SECONDS)
                     except TimeoutError:
                         yield ": keep-alive\n\n"
-                        await sync_to_async(presence.mark, thread_sensitive=False)(session_key, who)
+                        if who is not None:
+                            await sync_to_async(presence.mark, thread_sensitive=False)(session_key, who)
             finally:
-                presence.leave(session_key, who)
-                with contextlib.suppress(Exception):
-                    notify(session_key)
+                if who is not None:
+                    presence.leave(session_key, who)
+                    with contextlib.suppress(Exception):
+                        notify(session_key)
     finally:
         if close is not None:
             close()

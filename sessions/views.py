@@ -331,7 +331,8 @@ async def api_events(request: HttpRequest, session_id: UUID) -> HttpResponse:
         panels=False,
         resumed=False,
     )
-    body = live.stream(str(session.public_id), who=_who(user, access.membership), read=reader.read, close=reader.close)
+    # API clients are not people in the console: they are not shown as present
+    body = live.stream(str(session.public_id), who=None, read=reader.read, close=reader.close)
     response = StreamingHttpResponse(body, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"
