@@ -10,6 +10,7 @@ from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils.html import format_html
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
@@ -219,7 +220,7 @@ def _panel_response(request: HttpRequest, session: Session, membership: Membersh
 def _refused(request: HttpRequest, session: Session, error: ValidationError) -> HttpResponse:
     message = " ".join(error.messages)
     if request.htmx:
-        return HttpResponse(f'<p class="error" role="alert">{message}</p>', status=400)
+        return HttpResponse(format_html('<p class="error" role="alert">{}</p>', message), status=400)
     messages.error(request, message)
     return redirect(session.get_absolute_url())
 

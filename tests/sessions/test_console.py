@@ -205,3 +205,15 @@ def test_closing_from_the_console_stops_capture(scene, client, api):
         f"/sessions/{scene.session.public_id}/entries", {"client_id": str(uuid.uuid4()), "text": "Late."}
     )
     assert late.status_code == 409
+
+
+def test_a_refusal_message_escapes_what_the_user_typed(scene, client):
+    Participant.objects.create(negotiation=scene.negotiation, party=scene.severia, name="<b>Oleg</b>")
+    client.force_login(scene.note_taker)
+    response = client.post(
+        f"/sessions/{scene.session.public_id}/participants",
+        {"name": "<b>Oleg</b>", "party": scene.severia.pk, "function": "advisor"},
+        headers=HTMX,
+    )
+    assert response.status_code == 400
+    assert "&lt;b&gt;Oleg&lt;/b&gt; is already a participant." in response.content.decode()
