@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -276,8 +276,6 @@ class Formulation(models.Model):
 
     def reopen(self, *, reason: str, membership: Membership, session: Session | None = None) -> Agreement:
         if not membership.is_head:
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied("Only a head of delegation can reopen an agreed point.")
         if not reason.strip():
             raise ValidationError("Say why the point is reopened; the reason goes into the record.")

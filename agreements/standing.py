@@ -40,6 +40,7 @@ class PointStanding:
     open_brackets: int
     last_session: Session | None
     consents: list[Consent] = field(default_factory=list)
+    agreed_event: Agreement | None = None  # the latest agreement of the current text, if it is agreed
 
     @property
     def status_label(self) -> str:
@@ -113,6 +114,10 @@ def point_standings(negotiation: Negotiation) -> list[PointStanding]:
                         if p.pk in state_by_party:
                             state_by_party[p.pk] = "agreed"
             consents = [Consent(p, state_by_party.get(p.pk, "none")) for p in parties]
+        agreed_event = None
+        if current is not None and current.is_agreed:
+            agreed = [e for e in events_by_formulation.get(current.pk, []) if e.kind == Agreement.Kind.AGREED]
+            agreed_event = agreed[-1] if agreed else None
         standings.append(
             PointStanding(
                 point=point,
@@ -124,6 +129,7 @@ def point_standings(negotiation: Negotiation) -> list[PointStanding]:
                 open_brackets=sum(f.open_brackets for f in positions),
                 last_session=sessions[-1] if sessions else None,
                 consents=consents,
+                agreed_event=agreed_event,
             )
         )
     return standings

@@ -109,19 +109,11 @@ def minutes_record(session, *, internal_for: Delegation | None = None) -> dict[s
 def agreed_text_record(negotiation: Negotiation) -> dict[str, Any]:
     """Every point in order: its agreed text, or each party's latest words
     with their brackets; its status; where it was agreed."""
-    from agreements.models import Agreement
     from agreements.standing import point_standings
 
     points = []
     for s in point_standings(negotiation):
-        agreed_event = None
-        if s.current is not None and s.current.is_agreed:
-            agreed_event = (
-                Agreement.objects.filter(formulation=s.current, kind=Agreement.Kind.AGREED)
-                .select_related("session")
-                .order_by("-recorded_at")
-                .first()
-            )
+        agreed_event = s.agreed_event
 
         def words(f) -> dict[str, Any]:
             return {

@@ -34,7 +34,8 @@ class Hit:
 
 
 def terms_of(query: str) -> list[str]:
-    return [t for t in re.findall(r'"([^"]+)"|(\S+)', query) for t in t if t][:10]
+    """Words of the query; "quoted phrases" stay whole."""
+    return [quoted or word for quoted, word in re.findall(r'"([^"]+)"|(\S+)', query)][:10]
 
 
 def highlight(text: str, terms: list[str], width: int = 220) -> SafeString:

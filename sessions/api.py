@@ -246,17 +246,7 @@ def correct_entry(request: HttpRequest, entry_id: UUID, payload: CorrectionIn):
     original, access = get_for_user(
         request.user, Entry, entry_id, roles=CAPTURE_ROLES, queryset=Entry.objects.select_related(*ENTRY_RELATED)
     )
-    entry, created = original.session.record_entry(
-        membership=access.membership,
-        client_id=payload.client_id,
-        text=payload.text,
-        kind=original.kind,
-        visibility=original.visibility,
-        speaker=original.speaker,
-        party=original.party,
-        agenda_item=original.agenda_item,
-        supersedes=original,
-    )
+    entry, created = original.correct(membership=access.membership, client_id=payload.client_id, text=payload.text)
     return Status(201 if created else 200, entry_out(entry))
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Max, Q
 from django.urls import reverse
@@ -379,6 +379,22 @@ class Entry(models.Model):
     def is_internal(self) -> bool:
         return self.visibility == self.Visibility.INTERNAL
 
+    def correct(self, *, membership: Membership, client_id: uuid.UUID, text: str) -> tuple[Entry, bool]:
+        """Record a correction: a new entry of the same kind, speaker and
+        visibility that supersedes this one. Raises CorrectionConflict when
+        somebody corrected it first."""
+        return self.session.record_entry(
+            membership=membership,
+            client_id=client_id,
+            text=text,
+            kind=self.kind,
+            visibility=self.visibility,
+            speaker=self.speaker,
+            party=self.party,
+            agenda_item=self.agenda_item,
+            supersedes=self,
+        )
+
     def canonical(self) -> dict[str, object]:
         return {
             "session": str(self.session.public_id),
@@ -483,8 +499,6 @@ class Summary(models.Model):
 
     def edit_narrative(self, *, text: str, membership: Membership) -> None:
         if not membership.is_head:
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied("Only a head of delegation edits the minutes.")
         if self.is_approved:
             raise ValidationError("These minutes are approved; add a corrigendum instead.")
@@ -497,8 +511,6 @@ class Summary(models.Model):
     def approve(self, *, membership: Membership) -> None:
         """Freeze the minutes and mark the session's minutes approved."""
         if not membership.is_head:
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied("Only a head of delegation approves the minutes.")
         with transaction.atomic():
             locked = Summary.objects.select_for_update().get(pk=self.pk)
@@ -514,8 +526,6 @@ class Summary(models.Model):
 
     def add_corrigendum(self, *, text: str, membership: Membership) -> Corrigendum:
         if not membership.is_head:
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied("Only a head of delegation issues a corrigendum.")
         if not self.is_approved:
             raise ValidationError("The minutes are still a draft; edit them instead of issuing a corrigendum.")

@@ -185,17 +185,7 @@ def correct(request: HttpRequest, entry_id: UUID) -> HttpResponse:
         client_id = uuid.uuid4()
     context = {"entry": entry, "client_id": client_id, "text": text}
     try:
-        entry.session.record_entry(
-            membership=membership,
-            client_id=client_id,
-            text=text,
-            kind=entry.kind,
-            visibility=entry.visibility,
-            speaker=entry.speaker,
-            party=entry.party,
-            agenda_item=entry.agenda_item,
-            supersedes=entry,
-        )
+        entry.correct(membership=membership, client_id=client_id, text=text)
     except CorrectionConflict as conflict:
         context |= {"conflict": conflict, "client_id": uuid.uuid4()}
         return render(request, "sessions/console.html#correction-form", context, status=409)

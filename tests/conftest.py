@@ -106,16 +106,21 @@ def new_client_id() -> str:
     return str(uuid.uuid4())
 
 
-def start_worker(*, queue: str | None = None, **env_overrides: str) -> subprocess.Popen:
-    """A real Celery worker process on the test database and the test Redis,
-    returned once it answers a ping."""
+def url_of_test_database(query: str = "") -> str:
+    """DATABASE_URL for another process (a worker, a server) to use the test database."""
     from django.db import connection
 
     db = connection.settings_dict
+    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
+    return f"postgres://{db['USER']}:{db['PASSWORD']}@{host}:{port}/{db['NAME']}{query}"
+
+
+def start_worker(*, queue: str | None = None, **env_overrides: str) -> subprocess.Popen:
+    """A real Celery worker process on the test database and the test Redis,
+    returned once it answers a ping."""
+
     env = dict(os.environ)
-    env["DATABASE_URL"] = (
-        f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    )
+    env["DATABASE_URL"] = url_of_test_database()
     env["REDIS_URL"] = settings.REDIS_URL
     env.update(env_overrides)
     name = f"test-{uuid.uuid4().hex[:8]}@%h"
@@ -187,13 +192,8 @@ class AsgiServer:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        from django.db import connection
-
-        db = connection.settings_dict
         env = dict(os.environ)
-        env["DATABASE_URL"] = (
-            f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-        )
+        env["DATABASE_URL"] = url_of_test_database()
         env["REDIS_URL"] = settings.REDIS_URL
         self.process = subprocess.Popen(
             [

@@ -17,7 +17,7 @@ from django.db import connection
 from sessions.models import Session, Summary
 from sessions.services import session_close
 from sessions.tasks import build_summary
-from tests.conftest import start_worker, stop_worker
+from tests.conftest import start_worker, stop_worker, url_of_test_database
 from tests.scene import build_scene
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
@@ -112,11 +112,7 @@ def test_a_job_that_keeps_failing_ends_failed_with_the_reason_and_a_head_retries
     queue = f"fail-{uuid.uuid4().hex[:8]}"
     summary = Summary.objects.create(session=scene.session)
     scene.session.close()
-    db = connection.settings_dict
-    impatient = (
-        f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-        "?options=-c%20lock_timeout%3D300"
-    )
+    impatient = url_of_test_database("?options=-c%20lock_timeout%3D300")
     blocker = raw_connection()
     blocker.execute("LOCK TABLE agreements_agreement IN ACCESS EXCLUSIVE MODE")
     worker = start_worker(queue=queue, DATABASE_URL=impatient, SUMMARY_MAX_RETRIES="2", SUMMARY_RETRY_SECONDS="1")
