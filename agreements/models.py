@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from negotiations.models import Membership, Negotiation, Party
 from negotiations.text import count_open_brackets, validate_record_text
-from sessions.models import Entry, Session
+from sessions.models import Act, Entry, Session, SessionClosed
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -84,6 +85,11 @@ class Point(models.Model):
             raise ValidationError(f"{party.name} is not a party to this negotiation.")
         if session is not None and session.negotiation_id != self.negotiation_id:
             raise ValidationError("That session belongs to another negotiation.")
+        if entry is not None and entry.session.negotiation_id != self.negotiation_id:
+            raise ValidationError("That entry belongs to another negotiation.")
+        if session is not None:
+            session.refresh_from_db(fields=["status"])
+            session.refuse_if_frozen("formulations")
         with transaction.atomic():
             Point.objects.select_for_update().filter(pk=self.pk).first()
             if self.formulations.filter(status__in=Formulation.AGREED_STATUSES, version_of=None).exists():
@@ -114,13 +120,14 @@ class Formulation(models.Model):
     class Status(models.TextChoices):
         PROPOSED = "proposed", "Proposed"
         BRACKETED = "bracketed", "Bracketed"
+        AWAITING_CONSENT = "awaiting_consent", "Awaiting consent"
         AGREED_AD_REFERENDUM = "agreed_ad_referendum", "Agreed ad referendum"
         AGREED = "agreed", "Agreed"
         PROVISIONALLY_AGREED = "provisionally_agreed", "Provisionally agreed"
         WITHDRAWN = "withdrawn", "Withdrawn"
         SUPERSEDED = "superseded", "Superseded"
 
-    OPEN_STATUSES = (Status.PROPOSED, Status.BRACKETED)
+    OPEN_STATUSES = (Status.PROPOSED, Status.BRACKETED, Status.AWAITING_CONSENT)
     AGREED_STATUSES = (Status.AGREED_AD_REFERENDUM, Status.AGREED, Status.PROVISIONALLY_AGREED)
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -194,13 +201,113 @@ class Formulation(models.Model):
         )
 
     def consenting_parties(self) -> set[int]:
-        """Parties that have consented to this text since it was last reopened."""
-        return {
-            party.pk
-            for event in self._events_since_reopening()
-            if event.kind == Agreement.Kind.AGREED
-            for party in event.parties.all()
-        }
+        """Parties whose own consent to this text is confirmed since it was
+        last reopened (a consent merely noted by another delegation does not
+        count)."""
+        return {pk for pk, state in self.consents().items() if state.consent == "confirmed"}
+
+    def consents(self) -> dict[int, PartyConsent]:
+        parties = list(self.point.negotiation.parties.values_list("pk", flat=True))
+        return consent_states(self._events_since_reopening(), parties)
+
+    def _check_session(self, session: Session | None) -> None:
+        if session is None:
+            return
+        if session.negotiation_id != self.point.negotiation_id:
+            raise ValidationError("That session is not part of this negotiation.")
+        session.refresh_from_db(fields=["status"])
+        if session.is_frozen:
+            raise SessionClosed(
+                f"Session {session.number} is {session.get_status_display().lower()}; record this act without "
+                "a session, or in the session where it happened."
+            )
+
+    def _record_consent(
+        self,
+        *,
+        kind: str,
+        parties: list[Party],
+        membership: Membership,
+        session: Session | None,
+        ad_referendum: bool,
+        at: datetime | None,
+    ) -> list[Agreement]:
+        """Split the named parties into those the member binds (confirmed)
+        and those they only note, and store one event for each group."""
+        negotiation = self.point.negotiation
+        allowed = set(negotiation.parties.values_list("pk", flat=True))
+        strangers = [p.name for p in parties if p.pk not in allowed]
+        if strangers:
+            raise ValidationError(f"Not parties to this negotiation: {', '.join(strangers)}.")
+        states = self.consents()
+        field = "consent" if kind == Agreement.Kind.AGREED else "capitals"
+        bound = [p for p in parties if membership.acts_for(p) and getattr(states[p.pk], field) != "confirmed"]
+        noted = [p for p in parties if not membership.acts_for(p) and getattr(states[p.pk], field) is None]
+        if not bound and not noted:
+            names = ", ".join(p.name for p in parties)
+            raise ValidationError(f"Already recorded for {names}; nothing new to record.")
+        events = []
+        for group, binding in ((bound, True), (noted, False)):
+            if not group:
+                continue
+            event = Agreement.objects.create(
+                formulation=self,
+                kind=kind,
+                session=session,
+                ad_referendum=ad_referendum,
+                binding=binding,
+                delegation=membership.delegation,
+                recorded_by=membership.user,
+                recorded_at=at or timezone.now(),
+            )
+            event.parties.set(group)
+            events.append(event)
+            names = ", ".join(p.name for p in group)
+            what = "Consent" if kind == Agreement.Kind.AGREED else "Capital's confirmation"
+            who = f"{membership.user.get_full_name() or membership.user.get_username()} ({membership.delegation.label})"
+            point = f"point {self.point.number} ({self.point.title})"
+            if binding:
+                act_kind = Act.Kind.CONSENT_CONFIRMED if field == "consent" else Act.Kind.CAPITALS_CONFIRMED
+                text = f"{what} of {names} to the text of {point} confirmed by {who}"
+            else:
+                act_kind = Act.Kind.CONSENT_NOTED if field == "consent" else Act.Kind.CAPITALS_NOTED
+                text = f"{what} of {names} to the text of {point} noted by {who}, awaiting {names}'s confirmation"
+            Act.record(
+                negotiation=negotiation,
+                session=session,
+                kind=act_kind,
+                by=membership,
+                party=group[0] if len(group) == 1 else None,
+                subject=str(self.public_id),
+                text=text + (" (ad referendum)." if ad_referendum and field == "consent" else "."),
+            )
+        return events
+
+    def _settle(self) -> None:
+        """Derive the status from the parties' confirmed consents: agreed and
+        frozen only when every party's own consent is confirmed."""
+        states = self.consents()
+        negotiation = self.point.negotiation
+        if all(s.consent == "confirmed" for s in states.values()):
+            waiting_for_capitals = [pk for pk, s in states.items() if s.ad_referendum and s.capitals != "confirmed"]
+            if waiting_for_capitals:
+                status = self.Status.AGREED_AD_REFERENDUM
+            elif negotiation.package_rule:
+                status = self.Status.PROVISIONALLY_AGREED
+            else:
+                status = self.Status.AGREED
+            if not self.is_agreed:
+                others = self.point.formulations.filter(status__in=self.OPEN_STATUSES).exclude(pk=self.pk)
+                others.exclude(version_of=self.version_of or self).exclude(pk=self.version_of_id or 0).update(
+                    status=self.Status.SUPERSEDED
+                )
+        elif any(s.consent for s in states.values()):
+            status = self.Status.AWAITING_CONSENT
+        else:
+            status = self.status
+        if status != self.status:
+            self.status = status
+            self.save(update_fields=["status"])
 
     def agree(
         self,
@@ -210,19 +317,18 @@ class Formulation(models.Model):
         session: Session | None = None,
         ad_referendum: bool = False,
         at: datetime | None = None,
-    ) -> Agreement:
-        """Record that these parties accept this exact text. The formulation
-        is agreed once every party to the negotiation has consented."""
+    ) -> list[Agreement]:
+        """Record that these parties accept this exact text. For the
+        member's own party (or every party, for a secretariat that keeps the
+        record) the consent is confirmed; for any other party it is noted,
+        awaiting that party's own confirmation. The formulation is agreed
+        once every party's consent is confirmed."""
         parties = list(parties)
         if not parties:
             raise ValidationError("Name at least one consenting party.")
-        negotiation = self.point.negotiation
-        allowed = set(negotiation.parties.values_list("pk", flat=True))
-        strangers = [p.name for p in parties if p.pk not in allowed]
-        if strangers:
-            raise ValidationError(f"Not parties to this negotiation: {', '.join(strangers)}.")
+        self._check_session(session)
         with transaction.atomic():
-            locked = Formulation.objects.select_for_update().get(pk=self.pk)
+            locked = Formulation.objects.select_for_update().select_related("point__negotiation").get(pk=self.pk)
             if locked.is_agreed:
                 raise AgreementRefused("This formulation is already agreed; its text is frozen.")
             if locked.status not in self.OPEN_STATUSES:
@@ -234,55 +340,65 @@ class Formulation(models.Model):
                     f"The text still has {locked.open_brackets} bracketed passage(s); "
                     "record a formulation without brackets before agreeing it."
                 )
-            event = Agreement.objects.create(
-                formulation=locked,
+            events = locked._record_consent(
                 kind=Agreement.Kind.AGREED,
+                parties=parties,
+                membership=membership,
                 session=session,
                 ad_referendum=ad_referendum,
-                recorded_by=membership.user,
-                recorded_at=at or timezone.now(),
+                at=at,
             )
-            event.parties.set(parties)
-            if allowed <= locked.consenting_parties():
-                if any(e.ad_referendum for e in locked._events_since_reopening()):
-                    locked.status = self.Status.AGREED_AD_REFERENDUM
-                elif negotiation.package_rule:
-                    locked.status = self.Status.PROVISIONALLY_AGREED
-                else:
-                    locked.status = self.Status.AGREED
-                locked.save(update_fields=["status"])
-                others = self.point.formulations.filter(status__in=self.OPEN_STATUSES).exclude(pk=locked.pk)
-                others.exclude(version_of=locked.version_of or locked).exclude(pk=locked.version_of_id or 0).update(
-                    status=self.Status.SUPERSEDED
-                )
+            locked._settle()
         self.refresh_from_db()
-        return event
+        return events
 
-    def confirm(self, *, parties: Iterable[Party], membership: Membership, session: Session | None = None) -> Agreement:
-        """Capitals have confirmed an agreement made ad referendum."""
+    def confirm(
+        self, *, parties: Iterable[Party], membership: Membership, session: Session | None = None
+    ) -> list[Agreement]:
+        """Capitals have confirmed an agreement made ad referendum: confirmed
+        for the member's own party, noted for any other."""
+        parties = list(parties)
+        if not parties:
+            raise ValidationError("Name the party whose capital confirmed the agreement.")
+        self._check_session(session)
         with transaction.atomic():
-            locked = Formulation.objects.select_for_update().get(pk=self.pk)
+            locked = Formulation.objects.select_for_update().select_related("point__negotiation").get(pk=self.pk)
             if locked.status != self.Status.AGREED_AD_REFERENDUM:
                 raise AgreementRefused("Only a formulation agreed ad referendum awaits confirmation.")
-            event = Agreement.objects.create(
-                formulation=locked, kind=Agreement.Kind.CONFIRMED, session=session, recorded_by=membership.user
+            events = locked._record_consent(
+                kind=Agreement.Kind.CONFIRMED,
+                parties=parties,
+                membership=membership,
+                session=session,
+                ad_referendum=False,
+                at=None,
             )
-            event.parties.set(list(parties))
-            package_rule = locked.point.negotiation.package_rule
-            locked.status = self.Status.PROVISIONALLY_AGREED if package_rule else self.Status.AGREED
-            locked.save(update_fields=["status"])
+            locked._settle()
         self.refresh_from_db()
-        return event
+        return events
 
     def reopen(self, *, reason: str, membership: Membership, session: Session | None = None) -> Agreement:
         if not membership.is_head:
             raise PermissionDenied("Only a head of delegation can reopen an agreed point.")
         if not reason.strip():
             raise ValidationError("Say why the point is reopened; the reason goes into the record.")
+        validate_record_text(reason)
+        self._check_session(session)
         with transaction.atomic():
             locked = Formulation.objects.select_for_update().get(pk=self.pk)
             if not locked.is_agreed:
                 raise AgreementRefused("This formulation is not agreed, so there is nothing to reopen.")
+            Act.record(
+                negotiation=locked.point.negotiation,
+                session=session,
+                kind=Act.Kind.POINT_REOPENED,
+                by=membership,
+                party=membership.delegation.party,
+                subject=str(locked.public_id),
+                text=f"Point {locked.point.number} ({locked.point.title}) reopened by "
+                f"{membership.user.get_full_name() or membership.user.get_username()} "
+                f"({membership.delegation.label}): {reason.strip()}",
+            )
             event = Agreement.objects.create(
                 formulation=locked,
                 kind=Agreement.Kind.REOPENED,
@@ -312,6 +428,14 @@ class Agreement(models.Model):
     parties = models.ManyToManyField(Party, related_name="+", blank=True)
     session = models.ForeignKey(Session, null=True, blank=True, on_delete=models.PROTECT, related_name="agreements")
     ad_referendum = models.BooleanField(default=False)
+    binding = models.BooleanField(
+        default=True,
+        help_text="Recorded by the party's own delegation (or the secretariat that keeps the record). "
+        "When false, another delegation noted it at the table and it awaits the party's confirmation.",
+    )
+    delegation = models.ForeignKey(
+        "negotiations.Delegation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     reason = models.TextField(blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
@@ -321,3 +445,44 @@ class Agreement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.formulation}"
+
+
+@dataclass
+class PartyConsent:
+    """Where one party stands on one text since it was last reopened."""
+
+    consent: str | None = None  # "confirmed", "noted" or None
+    ad_referendum: bool = False
+    capitals: str | None = None  # for an ad referendum consent: "confirmed", "noted" or None
+    consent_event: Agreement | None = None
+    noted_event: Agreement | None = None
+    capitals_event: Agreement | None = None
+
+    @property
+    def state(self) -> str:
+        """One word for grids and the API: confirmed, noted or none."""
+        return self.consent or "none"
+
+
+def consent_states(events: Iterable[Agreement], party_ids: Iterable[int]) -> dict[int, PartyConsent]:
+    """Replay a text's events (oldest first) into each party's standing."""
+    states = {pk: PartyConsent() for pk in party_ids}
+    for event in events:
+        if event.kind == Agreement.Kind.REOPENED:
+            states = {pk: PartyConsent() for pk in states}
+            continue
+        for party in event.parties.all():
+            state = states.setdefault(party.pk, PartyConsent())
+            if event.kind == Agreement.Kind.AGREED:
+                if event.binding and state.consent != "confirmed":
+                    state.consent, state.consent_event = "confirmed", event
+                    state.ad_referendum = event.ad_referendum
+                elif not event.binding and state.consent is None:
+                    state.consent, state.noted_event = "noted", event
+                    state.ad_referendum = event.ad_referendum
+            elif event.kind == Agreement.Kind.CONFIRMED:
+                if event.binding and state.capitals != "confirmed":
+                    state.capitals, state.capitals_event = "confirmed", event
+                elif not event.binding and state.capitals is None:
+                    state.capitals, state.capitals_event = "noted", event
+    return states

@@ -178,6 +178,8 @@ EXPORT_WAIT_SECONDS = env_int("EXPORT_WAIT_SECONDS", 25)
 
 # Limits on what the record accepts (documented in README.md).
 VERBATIM_MAX_TEXT_CHARS = env_int("VERBATIM_MAX_TEXT_CHARS", 20_000, minimum=100)
+# Lines captured before a session was closed are still accepted this long after the close.
+VERBATIM_CLOSE_GRACE_SECONDS = env_int("VERBATIM_CLOSE_GRACE_SECONDS", 600, minimum=0)
 
 LOGGING = {
     "version": 1,

@@ -104,3 +104,84 @@ $$ LANGUAGE plpgsql;
         f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
         f"BEGIN SELECT RAISE(ABORT, 'verbatim: DELETE on {table} is refused: the record is append-only'); END;",
     ]
+
+
+SESSION_TABLE = "negotiation_sessions_session"
+
+
+def session_open_sql(
+    vendor: str, table: str, column: str, *, frozen_statuses: Sequence[str], what: str, ops: Sequence[str]
+) -> list[str]:
+    """Refuse ``ops`` (INSERT, UPDATE, DELETE) on rows of ``table`` whose
+    session (``column``) is in one of ``frozen_statuses``: a closed session's
+    attendance, agenda and formulations no longer change."""
+    statuses = ", ".join(f"'{s}'" for s in frozen_statuses)
+    name = f"{table}_session_open"
+    message = f"verbatim: the session is closed or approved; its {what} are frozen"
+    if vendor == "postgresql":
+        return [
+            f"""
+CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$
+DECLARE
+    sid bigint;
+    st text;
+BEGIN
+    IF TG_OP = 'DELETE' THEN sid := OLD.{column}; ELSE sid := NEW.{column}; END IF;
+    IF sid IS NOT NULL THEN
+        SELECT status INTO st FROM {SESSION_TABLE} WHERE id = sid;
+        IF st IN ({statuses}) THEN
+            RAISE EXCEPTION '{message} (session %, %)', sid, st USING ERRCODE = 'integrity_constraint_violation';
+        END IF;
+    END IF;
+    IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+    RETURN NEW;
+END
+$$ LANGUAGE plpgsql;
+""",
+            f"DROP TRIGGER IF EXISTS {name} ON {table};",
+            f"CREATE TRIGGER {name} BEFORE {' OR '.join(ops)} ON {table} FOR EACH ROW EXECUTE FUNCTION {name}();",
+        ]
+    statements = []
+    for op in ops:
+        row = "OLD" if op == "DELETE" else "NEW"
+        trigger = f"{name}_{op.lower()}"
+        statements += [
+            f"DROP TRIGGER IF EXISTS {trigger};",
+            f"CREATE TRIGGER {trigger} BEFORE {op} ON {table} "
+            f"WHEN (SELECT status FROM {SESSION_TABLE} WHERE id = {row}.{column}) IN ({statuses}) "
+            f"BEGIN SELECT RAISE(ABORT, '{message}'); END;",
+        ]
+    return statements
+
+
+def drop_session_open_sql(vendor: str, table: str) -> list[str]:
+    name = f"{table}_session_open"
+    if vendor == "postgresql":
+        return [f"DROP TRIGGER IF EXISTS {name} ON {table};", f"DROP FUNCTION IF EXISTS {name}();"]
+    return [f"DROP TRIGGER IF EXISTS {name}_{op};" for op in ("insert", "update", "delete")]
+
+
+def approved_session_frozen_sql(vendor: str) -> list[str]:
+    """Refuse any change to a session whose minutes are approved."""
+    message = "verbatim: the minutes of this session are approved; it changes only by a corrigendum"
+    if vendor == "postgresql":
+        return [
+            f"""
+CREATE OR REPLACE FUNCTION {SESSION_TABLE}_approved() RETURNS trigger AS $$
+BEGIN
+    IF OLD.status = 'minutes_approved' THEN
+        RAISE EXCEPTION '{message}' USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    RETURN NEW;
+END
+$$ LANGUAGE plpgsql;
+""",
+            f"DROP TRIGGER IF EXISTS {SESSION_TABLE}_approved ON {SESSION_TABLE};",
+            f"CREATE TRIGGER {SESSION_TABLE}_approved BEFORE UPDATE ON {SESSION_TABLE} "
+            f"FOR EACH ROW EXECUTE FUNCTION {SESSION_TABLE}_approved();",
+        ]
+    return [
+        f"DROP TRIGGER IF EXISTS {SESSION_TABLE}_approved;",
+        f"CREATE TRIGGER {SESSION_TABLE}_approved BEFORE UPDATE ON {SESSION_TABLE} "
+        f"WHEN OLD.status = 'minutes_approved' BEGIN SELECT RAISE(ABORT, '{message}'); END;",
+    ]

@@ -128,7 +128,7 @@ def seed() -> bool:
         at = lambda: start + timedelta(minutes=minute)  # noqa: E731
 
         note("ilan", "Session opened by the two heads of delegation.", speaker="Amara Lind")
-        note(
+        vague = note(
             "ilan",
             "Yes, in principle, of course ships should be able to pass. We have never said otherwise.",
             kind=Entry.Kind.STATEMENT,
@@ -149,13 +149,26 @@ def seed() -> bool:
             entry=proposal,
             at=at(),
         )
+        minute += 1
+        session.record_entry(
+            membership=m["dmitri"],
+            client_id=_cid("severian-reading-of-the-consent"),
+            text="In principle ships may pass; the modalities remain to be agreed.",
+            kind=Entry.Kind.STATEMENT,
+            speaker=people["Yelena Sorokina"],
+            agenda_item=agenda[0],
+            disputes=vague,
+            at=at(),
+        )
         note(
             "dmitri",
             "Мы принимаем эту формулировку. We accept this wording.",
             kind=Entry.Kind.STATEMENT,
             speaker="Yelena Sorokina",
         )
+        # The Aurelian note-taker notes both consents; Severia's stands once its own head confirms it.
         agreed.agree(parties=[aurelia, severia], membership=m["ilan"], session=session, at=at())
+        agreed.agree(parties=[severia], membership=m["yelena"], session=session, at=at())
         agreed.add_version(
             text="Торговые суда обеих Сторон пользуются беспрепятственным проходом через пролив Вельдрин в любое время.",
             language="ru",
@@ -198,6 +211,7 @@ def seed() -> bool:
             text=lighthouse, party=severia, membership=m["ilan"], language="mul", session=session, entry=entry, at=at()
         )
         named.agree(parties=[aurelia, severia], membership=m["ilan"], session=session, ad_referendum=True, at=at())
+        named.agree(parties=[severia], membership=m["dmitri"], session=session, ad_referendum=True, at=at())
         note(
             "ilan",
             "Names agreed ad referendum, subject to confirmation by both capitals.",
@@ -220,7 +234,7 @@ def seed() -> bool:
             supersedes=typo,
             at=at(),
         )
-        session.close()
+        session.close(by=m["amara"])
         Session.objects.filter(pk=session.pk).update(started_at=start, ended_at=start + timedelta(minutes=minute + 5))
         session.refresh_from_db()
         Session.schedule(

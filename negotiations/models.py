@@ -35,11 +35,20 @@ class Party(models.Model):
 
 
 class Delegation(models.Model):
-    """The team of users of one party who keep a record."""
+    """The team of users who keep a record: either a party's delegation, or
+    a neutral one (a secretariat, chair or mediator) that keeps a record for
+    the table without being a party."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=200, unique=True)
-    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="delegations")
+    party = models.ForeignKey(
+        Party,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="delegations",
+        help_text="Leave empty for a neutral secretariat, chair or mediator.",
+    )
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="DelegationMember", related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -48,6 +57,15 @@ class Delegation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_neutral(self) -> bool:
+        return self.party_id is None
+
+    @property
+    def label(self) -> str:
+        """How the delegation is named beside what its members record."""
+        return self.party.label if self.party is not None else self.name
 
     def add_member(self, user: User) -> DelegationMember:
         member, created = DelegationMember.objects.get_or_create(user=user, defaults={"delegation": self})
@@ -97,6 +115,12 @@ class Negotiation(models.Model):
         help_text="Under this rule every agreed point stays provisionally agreed until the package is concluded.",
     )
     classification = models.CharField(max_length=60, default="UNCLASSIFIED")
+    secretariat_keeps_record = models.BooleanField(
+        "the neutral secretariat keeps the record",
+        default=False,
+        help_text="When set, the secretariat's consent, confirmation and approval stand for every party; "
+        "otherwise each party acts only for itself.",
+    )
     parties = models.ManyToManyField(Party, related_name="negotiations")
     owner = models.ForeignKey(Delegation, on_delete=models.PROTECT, related_name="owned_negotiations")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -122,6 +146,7 @@ class Negotiation(models.Model):
         package_rule: bool = False,
         working_languages: list[str] | None = None,
         classification: str = "UNCLASSIFIED",
+        secretariat_keeps_record: bool = False,
     ) -> Negotiation:
         """Open a negotiation owned by the creator's delegation, with the
         creator as its first head."""
@@ -129,7 +154,7 @@ class Negotiation(models.Model):
         if delegation is None:
             raise ValidationError("You do not belong to a delegation yet; ask a staff user to add you to one.")
         names = [name.strip() for name in parties if name.strip()]
-        if delegation.party.name not in names:
+        if delegation.party is not None and delegation.party.name not in names:
             names.insert(0, delegation.party.name)
         if len(set(names)) < 2:
             raise ValidationError("A negotiation needs at least two parties.")
@@ -142,6 +167,7 @@ class Negotiation(models.Model):
                 package_rule=package_rule,
                 working_languages=working_languages or [],
                 classification=classification,
+                secretariat_keeps_record=secretariat_keeps_record,
                 owner=delegation,
                 created_by=by,
             )
@@ -164,7 +190,7 @@ class Negotiation(models.Model):
             raise ValidationError(
                 f"{user.username} does not belong to a delegation yet; a staff user must add them to one."
             )
-        if not self.parties.filter(pk=delegation.party_id).exists():
+        if not delegation.is_neutral and not self.parties.filter(pk=delegation.party_id).exists():
             raise ValidationError(
                 f"{delegation.name} represents {delegation.party.name}, which is not a party to this negotiation."
             )
@@ -209,6 +235,25 @@ class Membership(models.Model):
     @property
     def can_capture(self) -> bool:
         return self.role in {self.Role.HEAD, self.Role.NOTE_TAKER}
+
+    @property
+    def is_secretariat(self) -> bool:
+        """A member of the neutral delegation that keeps the record for the
+        table, where the negotiation was set up that way."""
+        return self.delegation.is_neutral and self.negotiation.secretariat_keeps_record
+
+    def acts_for(self, party: Party | int) -> bool:
+        """Whether what this member records binds ``party``: only that
+        party's own delegation does, or the secretariat where it keeps the
+        record. Anyone else merely notes what they saw at the table."""
+        party_id = party if isinstance(party, int) else party.pk
+        return self.delegation.party_id == party_id or self.is_secretariat
+
+    def bound_parties(self) -> list[Party]:
+        """The parties this member's acts bind."""
+        if self.is_secretariat:
+            return list(self.negotiation.parties.all())
+        return [self.delegation.party] if self.delegation.party_id else []
 
 
 class ApiToken(models.Model):

@@ -14,7 +14,9 @@ from django.core.exceptions import ValidationError
 ALLOWED_CONTROLS = {"\t", "\n"}
 
 
-def validate_record_text(text: str) -> None:
+def validate_record_text(text: str, *, allow_empty: bool = False) -> None:
+    if allow_empty and text == "":
+        return
     if not isinstance(text, str) or not text.strip():
         raise ValidationError("The text is empty. Type the words to record.", code="empty")
     limit = settings.VERBATIM_MAX_TEXT_CHARS

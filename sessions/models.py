@@ -28,6 +28,19 @@ class ClientIdReused(Exception):
     """A client id came back with different content."""
 
 
+class NarrativeConflict(Exception):
+    """Somebody saved the narrative since this version was loaded."""
+
+    def __init__(self, current: str, attempted: str, edited_by: str) -> None:
+        self.current = current
+        self.attempted = attempted
+        self.edited_by = edited_by
+        super().__init__(
+            f"{edited_by} saved the narrative after you opened it. Both texts are shown; "
+            "merge them and save again."
+        )
+
+
 class CorrectionConflict(Exception):
     """Somebody else corrected the entry first."""
 
@@ -94,6 +107,32 @@ class Session(models.Model):
     def accepts_entries(self) -> bool:
         return self.status in {self.Status.SCHEDULED, self.Status.IN_PROGRESS}
 
+    @property
+    def is_frozen(self) -> bool:
+        """Closed or approved: attendance, agenda and formulations no longer change."""
+        return self.status in {self.Status.CLOSED, self.Status.MINUTES_APPROVED}
+
+    @property
+    def grace_ends_at(self) -> datetime | None:
+        """Until when lines captured before the close are still accepted."""
+        if self.status != self.Status.CLOSED or self.ended_at is None:
+            return None
+        from datetime import timedelta
+
+        return self.ended_at + timedelta(seconds=settings.VERBATIM_CLOSE_GRACE_SECONDS)
+
+    def accepts_late(self, captured_at: datetime | None, now: datetime) -> bool:
+        """A line captured before the close, arriving within the grace period."""
+        grace = self.grace_ends_at
+        return grace is not None and captured_at is not None and captured_at <= self.ended_at and now <= grace
+
+    def refuse_if_frozen(self, what: str) -> None:
+        if self.is_frozen:
+            raise SessionClosed(
+                f"Session {self.number} is {self.get_status_display().lower()}: its {what} can no longer change."
+                + (" A head of delegation can reopen it until the minutes are approved." if self.status == self.Status.CLOSED else "")
+            )
+
     def _locked(self) -> Session:
         return Session.objects.select_for_update().get(pk=self.pk)
 
@@ -111,9 +150,22 @@ class Session(models.Model):
                 )
         self.refresh_from_db()
 
-    def close(self) -> bool:
+    @staticmethod
+    def can_close(membership: Membership) -> bool:
+        """Heads of delegation close and reopen a session, including the
+        head of a neutral secretariat; note-takers do not."""
+        return membership.is_head
+
+    def _check_closer(self, membership: Membership, verb: str) -> None:
+        if membership.negotiation_id != self.negotiation_id:
+            raise PermissionDenied("You are not a member of this negotiation.")
+        if not self.can_close(membership):
+            raise PermissionDenied(f"Only a head of delegation can {verb} a session; ask your head.")
+
+    def close(self, *, by: Membership) -> bool:
         """Close the session. Returns True when this call closed it, False when
         it was already closed (closing twice is harmless)."""
+        self._check_closer(by, "close")
         with transaction.atomic():
             locked = self._locked()
             if locked.status in {self.Status.CLOSED, self.Status.MINUTES_APPROVED}:
@@ -124,9 +176,46 @@ class Session(models.Model):
             locked.started_at = locked.started_at or now
             locked.ended_at = now
             locked.save(update_fields=["status", "started_at", "ended_at"])
+            Act.record(
+                negotiation=self.negotiation,
+                session=locked,
+                kind=Act.Kind.SESSION_CLOSED,
+                by=by,
+                text=f"Session {locked.number} closed by {by.user.get_full_name() or by.user.get_username()} "
+                f"({by.delegation.label}).",
+            )
             self.changed()
         self.refresh_from_db()
         return True
+
+    def reopen(self, *, by: Membership, reason: str) -> None:
+        """Take a closed session up again, until its minutes are approved.
+        The reopening is an act in the record; the caller rebuilds the summary."""
+        self._check_closer(by, "reopen")
+        if not reason.strip():
+            raise ValidationError("Say why the session is reopened; the reason goes into the record.")
+        validate_record_text(reason)
+        with transaction.atomic():
+            locked = self._locked()
+            if locked.status == self.Status.MINUTES_APPROVED:
+                raise SessionClosed(
+                    f"The minutes of session {locked.number} are approved; it changes only by a corrigendum."
+                )
+            if locked.status != self.Status.CLOSED:
+                raise SessionClosed(f"Session {locked.number} is not closed, so there is nothing to reopen.")
+            locked.status = self.Status.IN_PROGRESS
+            locked.ended_at = None
+            locked.save(update_fields=["status", "ended_at"])
+            Act.record(
+                negotiation=self.negotiation,
+                session=locked,
+                kind=Act.Kind.SESSION_REOPENED,
+                by=by,
+                text=f"Session {locked.number} reopened by {by.user.get_full_name() or by.user.get_username()} "
+                f"({by.delegation.label}): {reason.strip()}",
+            )
+            self.changed()
+        self.refresh_from_db()
 
     def changed(self) -> None:
         """Tell open consoles and streams, once the transaction commits."""
@@ -140,6 +229,7 @@ class Session(models.Model):
         if item is not None and item.session_id != self.pk:
             raise ValidationError("That agenda item belongs to another session.")
         with transaction.atomic():
+            self._locked().refuse_if_frozen("agenda")
             Session.objects.filter(pk=self.pk).update(current_agenda_item=item)
             self.current_agenda_item = item
             self.changed()
@@ -147,12 +237,24 @@ class Session(models.Model):
     def add_agenda_item(self, title: str) -> AgendaItem:
         if not title.strip():
             raise ValidationError("An agenda item needs a title.")
+        validate_record_text(title)
         with transaction.atomic():
-            self._locked()
+            self._locked().refuse_if_frozen("agenda")
             last = self.agenda_items.aggregate(n=Max("position"))["n"] or 0
             item = AgendaItem.objects.create(session=self, position=last + 1, title=title.strip())
             self.changed()
         return item
+
+    def set_attendance(self, participant: Participant, present: bool) -> None:
+        if participant.negotiation_id != self.negotiation_id:
+            raise ValidationError("That participant is not part of this negotiation.")
+        with transaction.atomic():
+            self._locked().refuse_if_frozen("attendance")
+            if present:
+                Attendance.objects.get_or_create(session=self, participant=participant)
+            else:
+                Attendance.objects.filter(session=self, participant=participant).delete()
+            self.changed()
 
     def visible_entries(self, membership: Membership) -> models.QuerySet[Entry]:
         return self.entries.filter(Entry.visible_to(membership))
@@ -181,12 +283,17 @@ class Session(models.Model):
         party: Party | None = None,
         agenda_item: AgendaItem | None = None,
         supersedes: Entry | None = None,
+        disputes: Entry | None = None,
+        accepts: Entry | None = None,
+        captured_at: datetime | None = None,
         at: datetime | None = None,
     ) -> tuple[Entry, bool]:
         """Append one line to the record. Returns ``(entry, created)``; the same
         ``client_id`` twice returns the entry stored the first time. ``at`` is
         for importing an existing record (the demo scenario); capture always
-        uses the server's clock."""
+        uses the server's clock. ``captured_at`` is the console's clock: a
+        line captured before the close and arriving within the grace period
+        after it is accepted and marked as recorded late."""
         validate_record_text(text)
         if kind not in Entry.Kind.values:
             raise ValidationError(f"Unknown kind {kind!r}; use one of {', '.join(Entry.Kind.values)}.")
@@ -208,10 +315,16 @@ class Session(models.Model):
                         "This client id was already used for a different entry; generate a new id for each entry."
                     )
                 return existing, False
+            now = timezone.now()
+            late = False
             if not session.accepts_entries:
-                raise SessionClosed(
-                    f"Session {session.number} is {session.get_status_display().lower()} and accepts no more entries."
-                )
+                if not session.accepts_late(captured_at, now):
+                    raise SessionClosed(
+                        f"Session {session.number} is {session.get_status_display().lower()} and accepts no more "
+                        "entries. Keep the text: a head of delegation can reopen the session until its minutes "
+                        "are approved."
+                    )
+                late = True
             if supersedes is not None:
                 current = Entry.objects.filter(supersedes=supersedes).first()
                 if current is not None:
@@ -237,7 +350,11 @@ class Session(models.Model):
                 author=membership.user,
                 delegation=membership.delegation,
                 supersedes=supersedes,
-                created_at=at or timezone.now(),
+                disputes=disputes,
+                accepts=accepts,
+                captured_at=captured_at,
+                recorded_late=late,
+                created_at=at or now,
             )
             entry.digest = entry.compute_digest(last.digest if last else "")
             try:
@@ -347,6 +464,24 @@ class Entry(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     delegation = models.ForeignKey(Delegation, on_delete=models.PROTECT, related_name="+")
     supersedes = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections")
+    disputes = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="readings",
+        help_text="Another delegation's reading of this entry: both stay in the record until it is accepted.",
+    )
+    accepts = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="acceptances",
+        help_text="The other delegation's reading that the recording delegation accepted with this correction.",
+    )
+    captured_at = models.DateTimeField(null=True, blank=True, help_text="When the console captured the line")
+    recorded_late = models.BooleanField(default=False, help_text="Captured before the close, stored after it")
     created_at = models.DateTimeField()
     digest = models.CharField(max_length=64, help_text="SHA-256 chained over the stream's previous entry")
 
@@ -379,10 +514,19 @@ class Entry(models.Model):
     def is_internal(self) -> bool:
         return self.visibility == self.Visibility.INTERNAL
 
-    def correct(self, *, membership: Membership, client_id: uuid.UUID, text: str) -> tuple[Entry, bool]:
-        """Record a correction: a new entry of the same kind, speaker and
-        visibility that supersedes this one. Raises CorrectionConflict when
-        somebody corrected it first."""
+    @property
+    def is_dispute(self) -> bool:
+        return self.disputes_id is not None
+
+    def correct(
+        self, *, membership: Membership, client_id: uuid.UUID, text: str, captured_at: datetime | None = None
+    ) -> tuple[Entry, bool]:
+        """Correct this entry. The recording delegation's correction is a new
+        entry that supersedes it (CorrectionConflict when somebody corrected
+        it first). Another delegation's correction is a dispute: its reading
+        is recorded beside this one, and both stay until the recording
+        delegation accepts it."""
+        own = membership.delegation_id == self.delegation_id
         return self.session.record_entry(
             membership=membership,
             client_id=client_id,
@@ -392,7 +536,44 @@ class Entry(models.Model):
             speaker=self.speaker,
             party=self.party,
             agenda_item=self.agenda_item,
-            supersedes=self,
+            supersedes=self if own else None,
+            disputes=None if own else self,
+            captured_at=captured_at,
+        )
+
+    def latest_version(self) -> Entry:
+        """This entry as it now reads, after its own delegation's corrections."""
+        current = self
+        while (nxt := Entry.objects.filter(supersedes=current).first()) is not None:
+            current = nxt
+        return current
+
+    def accept_reading(self, *, membership: Membership, client_id: uuid.UUID) -> tuple[Entry, bool]:
+        """The recording delegation accepts this disputing reading: its text
+        supersedes the entry it disputed (as that entry now reads)."""
+        if self.disputes_id is None:
+            raise ValidationError("This entry is not another delegation's reading; there is nothing to accept.")
+        original = self.disputes
+        if membership.delegation_id != original.delegation_id:
+            raise PermissionDenied(
+                f"Only {original.delegation.name}, who recorded the entry, can accept another reading of it."
+            )
+        if self.acceptances.exists():
+            existing = self.acceptances.first()
+            if existing.client_id == client_id:
+                return existing, False
+            raise ValidationError("This reading was already accepted.")
+        return self.session.record_entry(
+            membership=membership,
+            client_id=client_id,
+            text=self.text,
+            kind=original.kind,
+            visibility=original.visibility,
+            speaker=original.speaker,
+            party=original.party,
+            agenda_item=original.agenda_item,
+            supersedes=original.latest_version(),
+            accepts=self,
         )
 
     def canonical(self) -> dict[str, object]:
@@ -409,7 +590,21 @@ class Entry(models.Model):
             "author": self.author.get_username(),
             "supersedes": str(self.supersedes.public_id) if self.supersedes else None,
             "created_at": self.created_at.isoformat(),
-        }
+        } | self._canonical_extras()
+
+    def _canonical_extras(self) -> dict[str, object]:
+        """Fields added after the first entries were chained: present only
+        when set, so that earlier digests still hold."""
+        extras: dict[str, object] = {}
+        if self.disputes_id:
+            extras["disputes"] = str(self.disputes.public_id)
+        if self.accepts_id:
+            extras["accepts"] = str(self.accepts.public_id)
+        if self.captured_at is not None:
+            extras["captured_at"] = self.captured_at.isoformat()
+        if self.recorded_late:
+            extras["recorded_late"] = True
+        return extras
 
     def compute_digest(self, previous: str) -> str:
         payload = json.dumps(self.canonical(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
@@ -446,7 +641,10 @@ class Summary(models.Model):
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the last party's approval made the minutes binding"
+    )
+    narrative_version = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name_plural = "summaries"
@@ -497,45 +695,157 @@ class Summary(models.Model):
             )
             self.session.changed()
 
-    def edit_narrative(self, *, text: str, membership: Membership) -> None:
+    def fingerprint(self) -> str:
+        """SHA-256 of exactly what a head approves: the summary built from the
+        record and the narrative, for this session."""
+        return canonical_digest(
+            {"session": str(self.session.public_id), "content": self.content, "narrative": self.narrative}
+        )
+
+    def edit_narrative(self, *, text: str, membership: Membership, version: int | None = None) -> None:
+        """Save the narrative against the version the head loaded: a stale
+        save raises NarrativeConflict with both texts, never overwrites.
+        Any change voids the approvals given to the earlier text."""
         if not membership.is_head:
             raise PermissionDenied("Only a head of delegation edits the minutes.")
-        if self.is_approved:
-            raise ValidationError("These minutes are approved; add a corrigendum instead.")
-        if self.status != self.Status.READY:
-            raise ValidationError("The summary is not ready yet; wait for it to be built.")
-        self.narrative = text
-        self.narrative_edited_by = membership.user
-        self.save(update_fields=["narrative", "narrative_edited_by"])
-
-    def approve(self, *, membership: Membership) -> None:
-        """Freeze the minutes and mark the session's minutes approved."""
-        if not membership.is_head:
-            raise PermissionDenied("Only a head of delegation approves the minutes.")
+        validate_record_text(text, allow_empty=True)
         with transaction.atomic():
-            locked = Summary.objects.select_for_update().get(pk=self.pk)
+            locked = Summary.objects.select_for_update().select_related("narrative_edited_by").get(pk=self.pk)
             if locked.is_approved:
-                raise ValidationError("These minutes were already approved.")
+                raise ValidationError("These minutes are approved; add a corrigendum instead.")
             if locked.status != self.Status.READY:
-                raise ValidationError("The summary is not ready yet; it cannot be approved.")
-            now = timezone.now()
-            Summary.objects.filter(pk=self.pk).update(approved_by=membership.user, approved_at=now)
-            Session.objects.filter(pk=self.session_id).update(status=Session.Status.MINUTES_APPROVED)
+                raise ValidationError("The summary is not ready yet; wait for it to be built.")
+            if version is not None and version != locked.narrative_version:
+                editor = locked.narrative_edited_by
+                raise NarrativeConflict(
+                    locked.narrative, text, (editor.get_full_name() or editor.get_username()) if editor else "Someone"
+                )
+            if text == locked.narrative:
+                self.refresh_from_db()
+                return
+            voided = [a.party.name for a in locked.valid_approvals()]
+            Summary.objects.filter(pk=self.pk).update(
+                narrative=text, narrative_edited_by=membership.user, narrative_version=models.F("narrative_version") + 1
+            )
+            Act.record(
+                negotiation=self.session.negotiation,
+                session=self.session,
+                kind=Act.Kind.NARRATIVE_SAVED,
+                by=membership,
+                text=f"Narrative of the minutes changed by {_name(membership)}"
+                + (f"; approvals voided: {', '.join(voided)}." if voided else "."),
+            )
             self.session.changed()
         self.refresh_from_db()
 
+    def valid_approvals(self) -> list[MinutesApproval]:
+        """Approvals of the minutes as they now read (a later change voids
+        the earlier ones), one per party."""
+        current = self.fingerprint()
+        approvals = self.approvals.filter(corrigendum=None, fingerprint=current).select_related(
+            "party", "by", "delegation"
+        )
+        by_party: dict[int, MinutesApproval] = {}
+        for approval in approvals.order_by("at", "pk"):
+            by_party.setdefault(approval.party_id, approval)
+        return list(by_party.values())
+
+    def approval_state(self) -> list[dict[str, object]]:
+        """For each party: its valid approval, or whether an earlier one was
+        voided by a change, or that it has not approved yet."""
+        valid = {a.party_id: a for a in self.valid_approvals()}
+        earlier = set(self.approvals.filter(corrigendum=None).values_list("party_id", flat=True))
+        rows = []
+        for party in self.session.negotiation.parties.all():
+            approval = valid.get(party.pk)
+            state = "approved" if approval else ("voided" if party.pk in earlier else "awaiting")
+            rows.append({"party": party, "state": state, "approval": approval})
+        return rows
+
+    def awaiting_parties(self) -> list[Party]:
+        return [row["party"] for row in self.approval_state() if row["state"] != "approved"]
+
+    def approve(self, *, membership: Membership) -> list[MinutesApproval]:
+        """Record the approval of the member's own party (or, where the
+        secretariat keeps the record, of every party). The minutes are
+        approved, frozen and binding once every party has approved the same
+        text."""
+        if not membership.is_head:
+            raise PermissionDenied("Only a head of delegation approves the minutes.")
+        parties = membership.bound_parties()
+        if not parties:
+            raise PermissionDenied(
+                "The secretariat does not approve minutes for the parties in this negotiation; "
+                "each party's head approves them."
+            )
+        with transaction.atomic():
+            locked = Summary.objects.select_for_update().get(pk=self.pk)
+            if locked.is_approved:
+                raise ValidationError("These minutes were already approved by every party.")
+            if locked.status != self.Status.READY:
+                raise ValidationError("The summary is not ready yet; it cannot be approved.")
+            fingerprint = locked.fingerprint()
+            already = {a.party_id for a in locked.valid_approvals()}
+            new = [p for p in parties if p.pk not in already]
+            if not new:
+                raise ValidationError(f"{membership.delegation.label} has already approved these minutes.")
+            now = timezone.now()
+            approvals = [
+                MinutesApproval.objects.create(
+                    summary=locked,
+                    party=party,
+                    delegation=membership.delegation,
+                    by=membership.user,
+                    at=now,
+                    fingerprint=fingerprint,
+                )
+                for party in new
+            ]
+            awaiting = locked.awaiting_parties()
+            Act.record(
+                negotiation=self.session.negotiation,
+                session=self.session,
+                kind=Act.Kind.MINUTES_APPROVED,
+                by=membership,
+                party=new[0] if len(new) == 1 else None,
+                subject=fingerprint,
+                text=f"Minutes approved for {', '.join(p.name for p in new)} by {_name(membership)}"
+                + (f"; awaiting {', '.join(p.name for p in awaiting)}." if awaiting else "; approved by every party."),
+            )
+            if not awaiting:
+                Summary.objects.filter(pk=self.pk).update(approved_by=membership.user, approved_at=now)
+                Session.objects.filter(pk=self.session_id).update(status=Session.Status.MINUTES_APPROVED)
+            self.session.changed()
+        self.refresh_from_db()
+        return approvals
+
     def add_corrigendum(self, *, text: str, membership: Membership) -> Corrigendum:
+        """Propose a numbered correction to approved minutes. It counts as
+        the proposing party's approval; it is in force once every party has
+        approved it."""
         if not membership.is_head:
             raise PermissionDenied("Only a head of delegation issues a corrigendum.")
         if not self.is_approved:
             raise ValidationError("The minutes are still a draft; edit them instead of issuing a corrigendum.")
+        if not membership.bound_parties():
+            raise PermissionDenied("The secretariat does not issue corrigenda for the parties in this negotiation.")
         validate_record_text(text)
         with transaction.atomic():
             Summary.objects.select_for_update().get(pk=self.pk)
             number = (self.corrigenda.aggregate(n=Max("number"))["n"] or 0) + 1
             corrigendum = Corrigendum.objects.create(summary=self, number=number, text=text, issued_by=membership.user)
-            self.session.changed()
+            corrigendum.approve(membership=membership)
         return corrigendum
+
+
+def _name(membership: Membership) -> str:
+    user = membership.user
+    return f"{user.get_full_name() or user.get_username()} ({membership.delegation.label})"
+
+
+def canonical_digest(data: object) -> str:
+    payload = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 class Corrigendum(models.Model):
@@ -556,3 +866,193 @@ class Corrigendum(models.Model):
 
     def __str__(self) -> str:
         return f"Corrigendum {self.number} to {self.summary.session}"
+
+    def fingerprint(self) -> str:
+        return canonical_digest(
+            {"session": str(self.summary.session.public_id), "corrigendum": self.number, "text": self.text}
+        )
+
+    def approval_state(self) -> list[dict[str, object]]:
+        approvals = {a.party_id: a for a in self.approvals.select_related("party", "by", "delegation")}
+        return [
+            {"party": p, "state": "approved" if p.pk in approvals else "awaiting", "approval": approvals.get(p.pk)}
+            for p in self.summary.session.negotiation.parties.all()
+        ]
+
+    @property
+    def in_force(self) -> bool:
+        return all(row["state"] == "approved" for row in self.approval_state())
+
+    def approve(self, *, membership: Membership) -> list[MinutesApproval]:
+        """Record the member's party's approval of this corrigendum."""
+        if not membership.is_head:
+            raise PermissionDenied("Only a head of delegation approves a corrigendum.")
+        parties = membership.bound_parties()
+        if not parties:
+            raise PermissionDenied("The secretariat does not approve corrigenda for the parties in this negotiation.")
+        with transaction.atomic():
+            Corrigendum.objects.select_for_update().get(pk=self.pk)
+            done = set(self.approvals.values_list("party_id", flat=True))
+            new = [p for p in parties if p.pk not in done]
+            if not new:
+                raise ValidationError(f"{membership.delegation.label} has already approved corrigendum {self.number}.")
+            now = timezone.now()
+            fingerprint = self.fingerprint()
+            approvals = [
+                MinutesApproval.objects.create(
+                    summary=self.summary,
+                    corrigendum=self,
+                    party=p,
+                    delegation=membership.delegation,
+                    by=membership.user,
+                    at=now,
+                    fingerprint=fingerprint,
+                )
+                for p in new
+            ]
+            awaiting = [row["party"].name for row in self.approval_state() if row["state"] != "approved"]
+            session = self.summary.session
+            Act.record(
+                negotiation=session.negotiation,
+                session=session,
+                kind=Act.Kind.CORRIGENDUM_APPROVED,
+                by=membership,
+                party=new[0] if len(new) == 1 else None,
+                subject=fingerprint,
+                text=f"Corrigendum {self.number} approved for {', '.join(p.name for p in new)} by {_name(membership)}"
+                + (f"; awaiting {', '.join(awaiting)}." if awaiting else "; in force."),
+            )
+            session.changed()
+        return approvals
+
+
+class MinutesApproval(models.Model):
+    """One party's approval of exactly this text of the minutes (or of a
+    corrigendum), identified by its fingerprint. A later change to the text
+    leaves the approval standing for the old fingerprint only: it is void for
+    the new text. Append-only."""
+
+    summary = models.ForeignKey(Summary, on_delete=models.PROTECT, related_name="approvals")
+    corrigendum = models.ForeignKey(
+        Corrigendum, null=True, blank=True, on_delete=models.PROTECT, related_name="approvals"
+    )
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
+    delegation = models.ForeignKey(Delegation, on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    fingerprint = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["summary", "at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["summary", "corrigendum", "party", "fingerprint"],
+                name="minutes_approval_once_per_party_and_text",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party} approved {self.summary.session} ({self.fingerprint[:8]}…)"
+
+
+class Act(models.Model):
+    """An act in the record that is not a line of it: a party's consent or
+    its capital's confirmation, noted or confirmed; a session closed or
+    reopened; minutes and corrigenda approved; a narrative changed; a point
+    reopened. Acts are append-only and chained per negotiation by SHA-256,
+    as entries are per stream, so that a removed or altered act shows."""
+
+    class Kind(models.TextChoices):
+        CONSENT_NOTED = "consent_noted", "Consent noted"
+        CONSENT_CONFIRMED = "consent_confirmed", "Consent confirmed"
+        CAPITALS_NOTED = "capitals_noted", "Capital's confirmation noted"
+        CAPITALS_CONFIRMED = "capitals_confirmed", "Capital's confirmation confirmed"
+        POINT_REOPENED = "point_reopened", "Point reopened"
+        SESSION_CLOSED = "session_closed", "Session closed"
+        SESSION_REOPENED = "session_reopened", "Session reopened"
+        NARRATIVE_SAVED = "narrative_saved", "Narrative changed"
+        MINUTES_APPROVED = "minutes_approved", "Minutes approved"
+        CORRIGENDUM_APPROVED = "corrigendum_approved", "Corrigendum approved"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    negotiation = models.ForeignKey(Negotiation, on_delete=models.PROTECT, related_name="acts")
+    session = models.ForeignKey(Session, null=True, blank=True, on_delete=models.PROTECT, related_name="acts")
+    seq = models.PositiveIntegerField()
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    party = models.ForeignKey(
+        Party, null=True, blank=True, on_delete=models.PROTECT, related_name="+", help_text="The party the act is for"
+    )
+    delegation = models.ForeignKey(Delegation, on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    subject = models.CharField(max_length=64, blank=True, help_text="Public id or fingerprint of what the act concerns")
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    digest = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["negotiation", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["negotiation", "seq"], name="act_seq_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.text[:60]}"
+
+    @classmethod
+    def record(
+        cls,
+        *,
+        negotiation: Negotiation,
+        kind: str,
+        by: Membership,
+        text: str,
+        session: Session | None = None,
+        party: Party | None = None,
+        subject: str = "",
+    ) -> Act:
+        with transaction.atomic():
+            Negotiation.objects.select_for_update().filter(pk=negotiation.pk).first()
+            last = cls.objects.filter(negotiation=negotiation).order_by("-seq").only("seq", "digest").first()
+            act = cls(
+                negotiation=negotiation,
+                session=session,
+                seq=(last.seq if last else 0) + 1,
+                kind=kind,
+                party=party,
+                delegation=by.delegation,
+                by=by.user,
+                subject=subject,
+                text=text,
+                created_at=timezone.now(),
+            )
+            act.digest = act.compute_digest(last.digest if last else "")
+            act.save(force_insert=True)
+        return act
+
+    def canonical(self) -> dict[str, object]:
+        return {
+            "negotiation": str(self.negotiation.public_id),
+            "session": str(self.session.public_id) if self.session_id else None,
+            "seq": self.seq,
+            "kind": self.kind,
+            "party": self.party.name if self.party_id else None,
+            "delegation": self.delegation.name,
+            "by": self.by.get_username(),
+            "subject": self.subject,
+            "text": self.text,
+            "created_at": self.created_at.isoformat(),
+        }
+
+    def compute_digest(self, previous: str) -> str:
+        return hashlib.sha256(f"{previous}\n{canonical_digest(self.canonical())}".encode()).hexdigest()
+
+    @classmethod
+    def broken_links(cls, negotiation: Negotiation) -> list[Act]:
+        broken, previous = [], ""
+        for act in cls.objects.filter(negotiation=negotiation).select_related(
+            "negotiation", "session", "party", "delegation", "by"
+        ):
+            if act.digest != act.compute_digest(previous):
+                broken.append(act)
+            previous = act.digest
+        return broken

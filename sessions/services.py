@@ -10,14 +10,26 @@ from sessions.summary import build_session_summary, draft_narrative
 
 
 def session_close(*, session: Session, by: Membership) -> Summary:
-    """Close the session and have its summary built once, after commit.
-    Closing twice enqueues one job."""
+    """Close the session (a head's act) and have its summary built once,
+    after commit. Closing twice enqueues one job; closing again after a
+    reopening builds the summary afresh."""
     with transaction.atomic():
-        session.close()
+        closed = session.close(by=by)
         summary, created = Summary.objects.get_or_create(session=session)
-        if created:
+        if created or (closed and summary.status == Summary.Status.PENDING):
             summary_enqueue(summary=summary)
     return summary
+
+
+def session_reopen(*, session: Session, by: Membership, reason: str) -> None:
+    """A head takes a closed session up again, until its minutes are
+    approved. The draft summary is set aside: it is built again from the
+    record at the next close, and approvals of the old draft no longer match."""
+    with transaction.atomic():
+        session.reopen(by=by, reason=reason)
+        Summary.objects.filter(session=session, approved_at=None).update(
+            status=Summary.Status.PENDING, content=None, error="", finished_at=None
+        )
 
 
 def summary_enqueue(*, summary: Summary) -> None:

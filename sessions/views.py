@@ -110,7 +110,7 @@ def render_rows_in_place(entries: list[Entry], can_edit: bool) -> str:
 
 def _who(request_user, membership: Membership) -> str:
     name = request_user.get_full_name() or request_user.get_username()
-    return f"{name} ({membership.delegation.party.label})\x1f{uuid.uuid4().hex}"
+    return f"{name} ({membership.delegation.label})\x1f{uuid.uuid4().hex}"
 
 
 def render_presence(here: list[str]) -> str:
