@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from agreements.models import Agreement, Formulation, Point
+from agreements.models import Agreement, Formulation, PartyConsent, Point, consent_states
 from negotiations.models import Negotiation, Party
 from negotiations.text import count_open_brackets
 from sessions.models import Session
@@ -15,6 +15,7 @@ POINT_STATUSES = [
     ("agreed", "Agreed"),
     ("provisionally_agreed", "Provisionally agreed"),
     ("agreed_ad_referendum", "Agreed ad referendum, awaiting confirmation"),
+    ("awaiting_consent", "Awaiting a party's confirmation"),
     ("bracketed", "Bracketed"),
     ("proposed", "Proposed"),
     ("withdrawn", "Withdrawn"),
@@ -25,8 +26,28 @@ STATUS_LABELS = dict(POINT_STATUSES)
 
 @dataclass
 class Consent:
+    """One party's standing on a point's current text, for grids and exports.
+
+    ``state``: "agreed" (its own consent confirmed), "ad_referendum"
+    (confirmed, its capital's confirmation outstanding), "noted" (another
+    delegation noted it consented; awaiting its own confirmation) or "none".
+    """
+
     party: Party
-    state: str  # "agreed", "ad_referendum" (awaiting confirmation), "none"
+    state: str
+    detail: PartyConsent | None = None
+
+    @property
+    def noted_by(self) -> str | None:
+        event = self.detail.noted_event if self.detail else None
+        return event.delegation.label if event is not None and event.delegation is not None else None
+
+    @property
+    def recorded_by(self) -> str | None:
+        event = self.detail.consent_event if self.detail else None
+        if event is None:
+            return None
+        return event.recorded_by.get_full_name() or event.recorded_by.get_username()
 
 
 @dataclass
@@ -56,11 +77,19 @@ def _status_of(formulation: Formulation | None, positions: list[Formulation]) ->
         return "empty"
     if formulation.is_agreed:
         return formulation.status
+    if formulation.status == Formulation.Status.AWAITING_CONSENT:
+        return "awaiting_consent"
     if any(f.open_brackets for f in positions):
         return "bracketed"
     if formulation.status == Formulation.Status.WITHDRAWN:
         return "withdrawn"
     return "proposed"
+
+
+def consent_word(state: PartyConsent) -> str:
+    if state.consent == "confirmed":
+        return "ad_referendum" if state.ad_referendum and state.capitals != "confirmed" else "agreed"
+    return "noted" if state.consent == "noted" else "none"
 
 
 def point_standings(negotiation: Negotiation) -> list[PointStanding]:
@@ -72,7 +101,7 @@ def point_standings(negotiation: Negotiation) -> list[PointStanding]:
     )
     events = list(
         Agreement.objects.filter(formulation__point__negotiation=negotiation)
-        .select_related("session")
+        .select_related("session", "delegation__party", "recorded_by")
         .prefetch_related("parties")
         .order_by("recorded_at", "pk")
     )
@@ -102,18 +131,8 @@ def point_standings(negotiation: Negotiation) -> list[PointStanding]:
 
         consents = []
         if current is not None:
-            state_by_party: dict[int, str] = {}
-            for e in events_by_formulation.get(current.pk, []):
-                if e.kind == Agreement.Kind.REOPENED:
-                    state_by_party.clear()
-                elif e.kind == Agreement.Kind.AGREED:
-                    for p in e.parties.all():
-                        state_by_party[p.pk] = "ad_referendum" if e.ad_referendum else "agreed"
-                elif e.kind == Agreement.Kind.CONFIRMED:
-                    for p in e.parties.all():
-                        if p.pk in state_by_party:
-                            state_by_party[p.pk] = "agreed"
-            consents = [Consent(p, state_by_party.get(p.pk, "none")) for p in parties]
+            states = consent_states(events_by_formulation.get(current.pk, []), [p.pk for p in parties])
+            consents = [Consent(p, consent_word(states[p.pk]), states[p.pk]) for p in parties]
         agreed_event = None
         if current is not None and current.is_agreed:
             agreed = [e for e in events_by_formulation.get(current.pk, []) if e.kind == Agreement.Kind.AGREED]
@@ -157,7 +176,7 @@ def progress_by_session(negotiation: Negotiation) -> list[dict[str, object]]:
                 break
             if e.kind == Agreement.Kind.REOPENED:
                 consent.pop(e.formulation_id, None)
-            elif e.kind == Agreement.Kind.AGREED:
+            elif e.kind == Agreement.Kind.AGREED and e.binding:
                 consent.setdefault(e.formulation_id, set()).update(p.pk for p in e.parties.all())
         agreed = bracketed = open_ = 0
         for point_id in sorted({f.point_id for f in seen}):

@@ -36,8 +36,7 @@ class NarrativeConflict(Exception):
         self.attempted = attempted
         self.edited_by = edited_by
         super().__init__(
-            f"{edited_by} saved the narrative after you opened it. Both texts are shown; "
-            "merge them and save again."
+            f"{edited_by} saved the narrative after you opened it. Both texts are shown; merge them and save again."
         )
 
 
@@ -130,7 +129,11 @@ class Session(models.Model):
         if self.is_frozen:
             raise SessionClosed(
                 f"Session {self.number} is {self.get_status_display().lower()}: its {what} can no longer change."
-                + (" A head of delegation can reopen it until the minutes are approved." if self.status == self.Status.CLOSED else "")
+                + (
+                    " A head of delegation can reopen it until the minutes are approved."
+                    if self.status == self.Status.CLOSED
+                    else ""
+                )
             )
 
     def _locked(self) -> Session:

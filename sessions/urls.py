@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sessions import views
+from sessions import minutes_views, views
 
 app_name = "sessions"
 
@@ -13,10 +13,10 @@ urlpatterns = [
     path("<uuid:session_id>/attendance", views.attendance, name="attendance"),
     path("<uuid:session_id>/participants", views.add_participant, name="add_participant"),
     path("<uuid:session_id>/close", views.close, name="close"),
-    path("<uuid:session_id>/minutes", views.minutes, name="minutes"),
-    path("<uuid:session_id>/minutes/narrative", views.minutes_narrative, name="minutes_narrative"),
-    path("<uuid:session_id>/minutes/approve", views.minutes_approve, name="minutes_approve"),
-    path("<uuid:session_id>/minutes/corrigenda", views.minutes_corrigendum, name="minutes_corrigendum"),
-    path("<uuid:session_id>/summary/retry", views.retry_summary, name="retry_summary"),
+    path("<uuid:session_id>/minutes", minutes_views.minutes, name="minutes"),
+    path("<uuid:session_id>/minutes/narrative", minutes_views.minutes_narrative, name="minutes_narrative"),
+    path("<uuid:session_id>/minutes/approve", minutes_views.minutes_approve, name="minutes_approve"),
+    path("<uuid:session_id>/minutes/corrigenda", minutes_views.minutes_corrigendum, name="minutes_corrigendum"),
+    path("<uuid:session_id>/summary/retry", minutes_views.retry_summary, name="retry_summary"),
     path("entries/<uuid:entry_id>/correct", views.correct, name="correct"),
 ]
