@@ -104,3 +104,19 @@ def retry_summary(request: HttpRequest, session_id: UUID) -> HttpResponse:
         return "The summary is being built again."
 
     return _minutes_action(request, session, retry)
+
+
+@require_POST
+def corrigendum_approve(request: HttpRequest, session_id: UUID, number: int) -> HttpResponse:
+    """A head approves a corrigendum for their own party."""
+    session, membership = _head_access(request, session_id)
+    summary = _summary_or_404(session)
+    corrigendum = summary.corrigenda.filter(number=number).first()
+    if corrigendum is None:
+        raise Http404("No such corrigendum.")
+
+    def approve() -> str:
+        corrigendum.approve(membership=membership)
+        return f"Corrigendum {number} is approved for {membership.delegation.label}."
+
+    return _minutes_action(request, session, approve)

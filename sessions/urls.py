@@ -17,6 +17,11 @@ urlpatterns = [
     path("<uuid:session_id>/minutes/narrative", minutes_views.minutes_narrative, name="minutes_narrative"),
     path("<uuid:session_id>/minutes/approve", minutes_views.minutes_approve, name="minutes_approve"),
     path("<uuid:session_id>/minutes/corrigenda", minutes_views.minutes_corrigendum, name="minutes_corrigendum"),
+    path(
+        "<uuid:session_id>/minutes/corrigenda/<int:number>/approve",
+        minutes_views.corrigendum_approve,
+        name="corrigendum_approve",
+    ),
     path("<uuid:session_id>/summary/retry", minutes_views.retry_summary, name="retry_summary"),
     path("entries/<uuid:entry_id>/correct", views.correct, name="correct"),
 ]

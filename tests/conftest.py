@@ -76,6 +76,22 @@ def world(make_user):
 
 
 @pytest.fixture
+def secretariat(world, make_user):
+    """A neutral secretariat in the world's negotiation: its head ``clerk``
+    and note-taker ``scribe``. It keeps the record for the table only when a
+    test sets ``world.negotiation.secretariat_keeps_record``."""
+    neutral = Delegation.objects.create(name="Table secretariat", party=None)
+    clerk = make_user("clerk", delegation=neutral)
+    scribe = make_user("scribe", delegation=neutral)
+    head_m = world.membership(world.head)
+    Membership.objects.create(negotiation=world.negotiation, user=clerk, delegation=neutral, role=Membership.Role.HEAD)
+    world.negotiation.add_member(user=scribe, role=Membership.Role.NOTE_TAKER, by=world.membership(clerk))
+    assert head_m.is_head
+    world.secretariat, world.clerk, world.scribe = neutral, clerk, scribe
+    return world
+
+
+@pytest.fixture
 def api(client):
     """A JSON client that logs in through the token endpoint."""
     from negotiations.models import ApiToken
