@@ -1,7 +1,8 @@
 """A negotiation in mid-flight for access and API tests, built on the
 ``world`` fixture: a started session with shared and internal entries of
 both delegations, and points with an open, an ad referendum and an agreed
-formulation."""
+formulation. Each agreement is noted by an Aurelian note-taker for both
+parties and confirmed by a Severian member for Severia."""
 
 from __future__ import annotations
 
@@ -25,7 +26,9 @@ def build_scene(w):
     w.point_adref = Point.open(negotiation=w.negotiation, title="Lighthouse")
     w.adref = w.point_adref.propose(text="Kel Light.", party=w.severia, membership=m(w.note_taker))
     w.adref.agree(parties=[w.aurelia, w.severia], membership=m(w.note_taker), session=w.session, ad_referendum=True)
+    w.adref.agree(parties=[w.severia], membership=m(w.other_note_taker), session=w.session, ad_referendum=True)
     w.point_agreed = Point.open(negotiation=w.negotiation, title="Quotas")
     w.agreed = w.point_agreed.propose(text="Quotas are set yearly.", party=w.severia, membership=m(w.note_taker))
     w.agreed.agree(parties=[w.aurelia, w.severia], membership=m(w.note_taker), session=w.session)
+    w.agreed.agree(parties=[w.severia], membership=m(w.other_head), session=w.session)
     return w
