@@ -41,7 +41,7 @@ def test_the_app_runs_on_sqlite_with_in_process_jobs_and_the_demo_loads_twice(tm
         "shell",
         "-c",
         "from sessions.models import Session; from sessions.services import session_close; "
-        "s = Session.objects.get(number=2); m = s.negotiation.memberships.get(user__username='ilan'); "
+        "s = Session.objects.get(number=2); m = s.negotiation.memberships.get(user__username='amara'); "
         "print('summary:', session_close(session=s, by=m).__class__.objects.get(session=s).status)",
     )
     assert "summary: ready" in closed
