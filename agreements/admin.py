@@ -32,5 +32,5 @@ class FormulationAdmin(ReadOnlyRecordAdmin):
 
 @admin.register(Agreement)
 class AgreementAdmin(ReadOnlyRecordAdmin):
-    list_display = ["formulation", "kind", "ad_referendum", "recorded_by", "recorded_at"]
-    list_filter = ["kind", "ad_referendum"]
+    list_display = ["formulation", "kind", "binding", "ad_referendum", "delegation", "recorded_by", "recorded_at"]
+    list_filter = ["kind", "binding", "ad_referendum"]

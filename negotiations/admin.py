@@ -30,7 +30,7 @@ class DelegationAdmin(admin.ModelAdmin):
 
 @admin.register(Negotiation)
 class NegotiationAdmin(admin.ModelAdmin):
-    list_display = ["title", "format", "status", "package_rule", "classification", "owner"]
+    list_display = ["title", "format", "status", "package_rule", "secretariat_keeps_record", "classification", "owner"]
     list_filter = ["format", "status", "package_rule"]
     search_fields = ["title"]
     filter_horizontal = ["parties"]

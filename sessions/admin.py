@@ -1,16 +1,43 @@
 from django.contrib import admin
 
-from sessions.models import AgendaItem, Attendance, Corrigendum, Entry, Participant, Session, Summary
+from sessions.models import (
+    Act,
+    AgendaItem,
+    Attendance,
+    Corrigendum,
+    Entry,
+    MinutesApproval,
+    Participant,
+    Session,
+    Summary,
+)
 
 
-class AgendaItemInline(admin.TabularInline):
+class FrozenWithSessionInline(admin.TabularInline):
+    """A closed session's agenda and attendance no longer change, here as
+    anywhere (the database refuses it too)."""
+
+    extra = 1
+
+    def _open(self, obj) -> bool:
+        return obj is None or not obj.is_frozen
+
+    def has_add_permission(self, request, obj=None):
+        return self._open(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._open(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._open(obj) and super().has_delete_permission(request, obj)
+
+
+class AgendaItemInline(FrozenWithSessionInline):
     model = AgendaItem
-    extra = 1
 
 
-class AttendanceInline(admin.TabularInline):
+class AttendanceInline(FrozenWithSessionInline):
     model = Attendance
-    extra = 1
 
 
 @admin.register(Session)
@@ -18,7 +45,8 @@ class SessionAdmin(admin.ModelAdmin):
     list_display = ["negotiation", "number", "title", "status", "started_at", "ended_at"]
     list_filter = ["status"]
     search_fields = ["title", "negotiation__title"]
-    readonly_fields = ["number"]
+    # Closing, reopening and approving are acts of the parties' heads, done in the product.
+    readonly_fields = ["number", "status", "started_at", "ended_at", "current_agenda_item"]
     inlines = [AgendaItemInline, AttendanceInline]
 
     def has_delete_permission(self, request, obj=None):
@@ -75,3 +103,25 @@ class CorrigendumAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MinutesApproval)
+class MinutesApprovalAdmin(ReadOnlyAdmin):
+    list_display = ["summary", "corrigendum", "party", "delegation", "by", "at", "fingerprint"]
+
+
+@admin.register(Act)
+class ActAdmin(ReadOnlyAdmin):
+    list_display = ["negotiation", "seq", "kind", "party", "delegation", "by", "created_at"]
+    list_filter = ["kind"]
