@@ -49,6 +49,11 @@ class SessionAdmin(admin.ModelAdmin):
     readonly_fields = ["number", "status", "started_at", "ended_at", "current_agenda_item"]
     inlines = [AgendaItemInline, AttendanceInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.status == Session.Status.MINUTES_APPROVED:
+            return [f.name for f in Session._meta.fields]
+        return self.readonly_fields
+
     def has_delete_permission(self, request, obj=None):
         return obj is None or not obj.entries.exists()
 
