@@ -280,6 +280,7 @@ class Formulation(models.Model):
                 party=group[0] if len(group) == 1 else None,
                 subject=str(self.public_id),
                 text=text + (" (ad referendum)." if ad_referendum and field == "consent" else "."),
+                at=at,
             )
         return events
 

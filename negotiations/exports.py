@@ -53,22 +53,69 @@ def _negotiation(negotiation: Negotiation) -> dict[str, Any]:
     }
 
 
+def _person(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _approval(approval) -> dict[str, Any]:
+    return {
+        "party": approval.party.name,
+        "by": _person(approval.by),
+        "delegation": approval.delegation.label,
+        "at": _iso(approval.at),
+        "fingerprint": approval.fingerprint,
+    }
+
+
+def _approval_state(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each party's approval in the record's terms: who approved, and which
+    parties are still awaited (``again`` when a later change voided their
+    earlier approval)."""
+    return {
+        "approvals": [_approval(row["approval"]) for row in rows if row["state"] == "approved"],
+        "awaiting": [row["party"].name for row in rows if row["state"] != "approved"],
+        "approval_voided": [row["party"].name for row in rows if row["state"] == "voided"],
+    }
+
+
 def minutes_record(session, *, internal_for: Delegation | None = None) -> dict[str, Any]:
-    """The minutes of a session as the record holds them now: the approved
-    (or draft) summary, corrigenda, and, only in an internal version, the
-    requesting delegation's own internal entries."""
+    """The minutes of a session as the record holds them now: the summary
+    (draft, or approved by every party), each party's approval and who is
+    still awaited, corrigenda with their own approvals, and, only in an
+    internal version, the requesting delegation's own internal entries."""
     from sessions.models import Entry, Summary
     from sessions.summary import build_session_summary, draft_narrative
 
-    summary = Summary.objects.filter(session=session).select_related("approved_by").first()
-    if summary is not None and summary.status == Summary.Status.READY:
+    summary = Summary.objects.filter(session=session).first()
+    ready = summary is not None and summary.status == Summary.Status.READY
+    if ready:
         content, narrative = summary.content, summary.narrative
+        approval = _approval_state(summary.approval_state())
     else:
         content = build_session_summary(session)
         narrative = draft_narrative(content)
-    approved = summary is not None and summary.is_approved
+        approval = {
+            "approvals": [],
+            "awaiting": [p.name for p in session.negotiation.parties.all()],
+            "approval_voided": [],
+        }
+    approved = ready and summary.is_approved and not approval["awaiting"]
+    corrigenda = []
+    for c in summary.corrigenda.select_related("issued_by") if summary else []:
+        state = _approval_state(c.approval_state())
+        corrigenda.append(
+            {
+                "number": c.number,
+                "text": c.text,
+                "issued_by": _person(c.issued_by),
+                "issued_at": _iso(c.issued_at),
+                "in_force": not state["awaiting"],
+                "approvals": state["approvals"],
+                "awaiting": state["awaiting"],
+            }
+        )
     record: dict[str, Any] = {
-        "schema": "verbatim.minutes/1",
+        "schema": "verbatim.minutes/2",
         "record": {
             "kind": "minutes",
             "id": str(session.public_id),
@@ -86,16 +133,11 @@ def minutes_record(session, *, internal_for: Delegation | None = None) -> dict[s
             "ended_at": _iso(session.ended_at),
         },
         "minutes_status": "approved" if approved else "draft",
-        "approved_by": (summary.approved_by.get_full_name() or summary.approved_by.get_username())
-        if approved
-        else None,
         "approved_at": _iso(summary.approved_at) if approved else None,
+        **approval,
         "narrative": narrative,
         "summary": content,
-        "corrigenda": [
-            {"number": c.number, "text": c.text, "issued_at": _iso(c.issued_at)}
-            for c in (summary.corrigenda.all() if summary else [])
-        ],
+        "corrigenda": corrigenda,
     }
     if internal_for is not None:
         stream = Entry.stream_for(Entry.Visibility.INTERNAL, internal_for)
@@ -108,9 +150,14 @@ def minutes_record(session, *, internal_for: Delegation | None = None) -> dict[s
 
 def agreed_text_record(negotiation: Negotiation) -> dict[str, Any]:
     """Every point in order: its agreed text, or each party's latest words
-    with their brackets; its status; where it was agreed."""
+    with their brackets; its status; each party's consent to its current
+    text (noted, confirmed, by whom) and whose confirmation is awaited. A
+    point counts as agreed only when every party's own consent is
+    confirmed."""
     from agreements.standing import point_standings
+    from sessions.summary import consents_of
 
+    parties = list(negotiation.parties.all())
     points = []
     for s in point_standings(negotiation):
         agreed_event = s.agreed_event
@@ -124,6 +171,11 @@ def agreed_text_record(negotiation: Negotiation) -> dict[str, Any]:
                 "open_brackets": f.open_brackets,
             }
 
+        consents = (
+            consents_of(parties, {c.party.pk: c.detail for c in s.consents if c.detail is not None})
+            if s.consents
+            else []
+        )
         points.append(
             {
                 "number": s.point.number,
@@ -132,7 +184,10 @@ def agreed_text_record(negotiation: Negotiation) -> dict[str, Any]:
                 "texts": [words(f) for f in s.positions],
                 "versions": [words(v) for v in s.versions],
                 "open_brackets": s.open_brackets,
-                "consents": {c.party.name: c.state for c in s.consents},
+                "consents": consents,
+                "awaiting": [c["party"] for c in consents if c["state"] != "confirmed"]
+                if any(c["state"] != "none" for c in consents)
+                else [],
                 "agreed_in": {
                     "session": agreed_event.session.number if agreed_event and agreed_event.session else None,
                     "at": _iso(agreed_event.recorded_at) if agreed_event else None,
@@ -142,7 +197,7 @@ def agreed_text_record(negotiation: Negotiation) -> dict[str, Any]:
             }
         )
     return {
-        "schema": "verbatim.agreed-text/1",
+        "schema": "verbatim.agreed-text/2",
         "record": {"kind": "agreed-text", "id": str(negotiation.public_id), "version": "shared"},
         "classification": negotiation.classification,
         "negotiation": _negotiation(negotiation),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ STATUS_WORDS = {
     "agreed": "Agreed",
     "provisionally_agreed": "Provisionally agreed",
     "agreed_ad_referendum": "Agreed ad referendum",
+    "awaiting_consent": "Awaiting a party's confirmation",
     "bracketed": "Bracketed",
     "proposed": "Proposed",
     "withdrawn": "Withdrawn",
@@ -27,13 +29,79 @@ STATUS_WORDS = {
 }
 
 
+# ---- sentences every format prints alike ---------------------------------------------
+
+
+def _when(value: str | None) -> str:
+    if not value:
+        return ""
+    return datetime.fromisoformat(value).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _approved(approvals: list[dict[str, Any]]) -> str:
+    return ", ".join(f"{a['party']} ({a['by']}, {a['delegation']}, {_when(a['at'])})" for a in approvals)
+
+
+def approval_line(r: dict[str, Any]) -> str:
+    """Where the joint approval of the minutes stands: who approved, for
+    which party, and which parties are still awaited."""
+    approvals = r.get("approvals", [])
+    if r["minutes_status"] == "approved":
+        return f"Approved by every party: {_approved(approvals)}."
+    parts = ["DRAFT, not yet approved by every party"]
+    if approvals:
+        parts.append(f"approved by {_approved(approvals)}")
+    voided = set(r.get("approval_voided", []))
+    awaiting = [
+        name + (" (again: the text changed after its approval)" if name in voided else "")
+        for name in r.get("awaiting", [])
+    ]
+    if awaiting:
+        parts.append(f"awaiting {', '.join(awaiting)}")
+    return "; ".join(parts) + "."
+
+
+def corrigendum_line(c: dict[str, Any]) -> str:
+    head = f"Corrigendum {c['number']}" + (f", proposed by {c['issued_by']}" if c.get("issued_by") else "")
+    head += f" on {_when(c['issued_at'])}"
+    if "in_force" not in c:
+        return head
+    if c["in_force"]:
+        return f"{head}. In force: approved by {_approved(c['approvals'])}."
+    approved = f"approved by {_approved(c['approvals'])}; " if c["approvals"] else ""
+    return f"{head}. Not in force yet: {approved}awaiting {', '.join(c['awaiting'])}."
+
+
+def formulation_caption(a: dict[str, Any]) -> str:
+    flags = " — ad referendum" if a.get("ad_referendum") else ""
+    flags += " — provisional (package rule)" if a.get("provisional") else ""
+    recorded = f", recorded by {a['recorded_by']}" if a.get("recorded_by") else ""
+    return f"Point {a['point_number']}. {a['point']} (proposed by {a['proposed_by']}{recorded}){flags}"
+
+
+def consent_lines(item: dict[str, Any]) -> list[str]:
+    """Each party's consent in words; older summaries only name the parties."""
+    if "consents" in item:
+        return [c["line"] for c in item["consents"]]
+    return [f"Accepted by {', '.join(item.get('consenting_parties', []))}"]
+
+
+def _late(item: dict[str, Any]) -> str:
+    return " (recorded late)" if item.get("recorded_late") else ""
+
+
 def _envelope(export: Export) -> dict[str, Any]:
+    r = export.record
+    minutes = r["record"]["kind"] == "minutes"
     return {
-        "record": export.record,
+        "record": r,
         "fingerprint": f"sha256:{export.fingerprint}",
         "record_line": export.record_line,
         "generated_at": export.generated_at.isoformat(),
         "status_words": STATUS_WORDS,
+        "approval_line": approval_line(r) if minutes else "",
+        "corrigendum_lines": [corrigendum_line(c) for c in r.get("corrigenda", [])] if minutes else [],
+        "act_times": [_when(act["at"]) for act in r["summary"].get("acts", [])] if minutes else [],
     }
 
 
@@ -56,94 +124,124 @@ def _quote(text: str) -> str:
     return "\n".join(f"> {line}" if line else ">" for line in text.split("\n"))
 
 
+def _md_readings(item: dict[str, Any]) -> list[str]:
+    """Another delegation's differing reading of a line, below it."""
+    out: list[str] = []
+    for reading in item.get("readings", []):
+        out += ["", f"  *{reading['reads']}*{_late(reading)}:", "", _quote(reading["text"])]
+    return out
+
+
+def _md_minutes(export: Export) -> list[str]:
+    r = export.record
+    s, summary = r["session"], r["summary"]
+    out = [
+        f"# {r['negotiation']['title']}",
+        f"## Minutes of session {s['number']}: {s['title']}",
+        "",
+        f"{s['place']} · {summary['header']['date'] or ''}",
+        "",
+        f"**{approval_line(r)}**",
+        "",
+        "### Participants",
+        "",
+    ]
+    for group in summary["header"]["attendance"]:
+        names = ", ".join(f"{p['name']} ({p['function'].lower()})" for p in group["participants"]) or "none recorded"
+        out.append(f"- **{group['party']}**: {names}")
+    if summary["header"]["agenda"]:
+        out += ["", "### Agenda", ""] + [f"{i}. {t}" for i, t in enumerate(summary["header"]["agenda"], 1)]
+    out += ["", "### Summary", "", r["narrative"], "", "### Agreed formulations", ""]
+    for a in summary["agreed"]:
+        out += [f"**{formulation_caption(a)}**", "", _quote(a["text"]), ""]
+        out += [f"- {line}" for line in consent_lines(a)] + [""]
+    if not summary["agreed"]:
+        out += ["Nothing was agreed in this session.", ""]
+    awaiting = summary.get("awaiting_consent", [])
+    if awaiting:
+        out += ["### Awaiting a party's confirmation", ""]
+        for a in awaiting:
+            out += [f"**{formulation_caption(a)}** — {a['awaiting_line']}", "", _quote(a["text"]), ""]
+            out += [f"- {line}" for line in consent_lines(a)] + [""]
+    out += ["### Open points", ""]
+    for d in summary["discussed"]:
+        out += [f"**Point {d['point_number']}. {d['point']}** ({d['open_brackets']} open brackets)", ""]
+        for p in d["positions"]:
+            out += [f"*{p['party']}*{' (' + p['language'] + ')' if p['language'] else ''}:", "", _quote(p["text"]), ""]
+    if not summary["discussed"]:
+        out += ["None.", ""]
+    disputes = summary.get("disputes", [])
+    if disputes:
+        out += ["### Differing readings", ""]
+        for d in disputes:
+            who = f" — {d['speaker']}" if d["speaker"] else ""
+            out += [f"**Entry {d['seq']}** ({d['kind'].replace('_', ' ')}{who})", ""]
+            for reading in d["readings"]:
+                seqs = ", ".join(str(src["seq"]) for src in reading["sources"])
+                out += [
+                    f"*{reading['reads']}* (entry {seqs}, {reading['recorded_by']}){_late(reading)}:",
+                    "",
+                    _quote(reading["text"]),
+                    "",
+                ]
+    out += ["### Action items", ""]
+    for a in summary["action_items"]:
+        out += [f"- {a['text']}" + (f" — {a['owner']}" if a["owner"] else "") + _late(a)] + _md_readings(a)
+    if not summary["action_items"]:
+        out.append("None.")
+    if summary["decisions"]:
+        out += ["", "### Decisions", ""]
+        for d in summary["decisions"]:
+            out += [f"- {d['text']}{_late(d)}"] + _md_readings(d)
+    if summary["statements"]:
+        out += ["", "### Statements on the record", ""]
+        for st in summary["statements"]:
+            speaker = st["speaker"] or "Speaker not recorded"
+            party = f" ({st['party']})" if st["party"] else ""
+            reads = f" — {st['recorded_by']}'s record reads" if st.get("readings") else ""
+            out += [f"*{speaker}*{party}{reads}{_late(st)}:", "", _quote(st["text"])] + _md_readings(st) + [""]
+    if summary.get("acts"):
+        out += ["", "### Acts in the record", ""]
+        out += [f"{act['seq']}. {act['text']} ({_when(act['at'])})" for act in summary["acts"]]
+    if r["corrigenda"]:
+        out += ["", "### Corrigenda", ""]
+        for c in r["corrigenda"]:
+            out += [f"**{corrigendum_line(c)}**", "", _quote(c["text"]), ""]
+    if "internal_entries" in r:
+        out += ["", "### Internal entries (this delegation only)", ""]
+        out += [f"- {e['seq']} · {e['kind']}: {e['text']}" for e in r["internal_entries"]] or ["None."]
+    return out
+
+
+def _md_agreed_text(export: Export) -> list[str]:
+    r = export.record
+    out = [f"# {r['negotiation']['title']}", "## Agreed text to date", ""]
+    if r["negotiation"]["package_rule"]:
+        out += ["*Nothing is agreed until everything is agreed.*", ""]
+    for p in r["points"]:
+        out += [f"### {p['number']}. {p['title']} — {STATUS_WORDS.get(p['status'], p['status'])}", ""]
+        for t in p["texts"]:
+            out += [f"*{t['party']}*{' (' + t['language'] + ')' if t['language'] else ''}:", "", _quote(t["text"]), ""]
+        for v in p["versions"]:
+            out += [
+                f"*{v['language']} version* ({STATUS_WORDS.get(v['status'], v['status'])}):",
+                "",
+                _quote(v["text"]),
+                "",
+            ]
+        if any(c["state"] != "none" for c in p["consents"]):
+            out += [f"- {c['line']}" for c in p["consents"]] + [""]
+        if p["awaiting"]:
+            out += [f"Awaiting confirmation by {', '.join(p['awaiting'])}.", ""]
+        if p["agreed_in"]:
+            out += [f"Agreed in session {p['agreed_in']['session']} at {p['agreed_in']['at']}.", ""]
+    return out
+
+
 def to_markdown(export: Export) -> bytes:
     r = export.record
     out: list[str] = [f"**{r['classification']}**", ""]
-    if r["record"]["kind"] == "minutes":
-        s, summary = r["session"], r["summary"]
-        out += [
-            f"# {r['negotiation']['title']}",
-            f"## Minutes of session {s['number']}: {s['title']}",
-            "",
-            f"{s['place']} · {summary['header']['date'] or ''} · "
-            + (
-                "**APPROVED** " + f"by {r['approved_by']} on {r['approved_at']}"
-                if r["minutes_status"] == "approved"
-                else "**DRAFT — not approved**"
-            ),
-            "",
-            "### Participants",
-            "",
-        ]
-        for group in summary["header"]["attendance"]:
-            names = (
-                ", ".join(f"{p['name']} ({p['function'].lower()})" for p in group["participants"]) or "none recorded"
-            )
-            out.append(f"- **{group['party']}**: {names}")
-        if summary["header"]["agenda"]:
-            out += ["", "### Agenda", ""] + [f"{i}. {t}" for i, t in enumerate(summary["header"]["agenda"], 1)]
-        out += ["", "### Summary", "", r["narrative"], "", "### Agreed formulations", ""]
-        for a in summary["agreed"] or []:
-            flags = (
-                " — ad referendum"
-                if a["ad_referendum"]
-                else (" — provisional (package rule)" if a["provisional"] else "")
-            )
-            out += [
-                f"**Point {a['point_number']}. {a['point']}** (proposed by {a['proposed_by']}; accepted by {', '.join(a['consenting_parties'])}{flags})",
-                "",
-                _quote(a["text"]),
-                "",
-            ]
-        if not summary["agreed"]:
-            out += ["Nothing was agreed in this session.", ""]
-        out += ["### Open points", ""]
-        for d in summary["discussed"]:
-            out += [f"**Point {d['point_number']}. {d['point']}** ({d['open_brackets']} open brackets)", ""]
-            for p in d["positions"]:
-                out += [
-                    f"*{p['party']}*{' (' + p['language'] + ')' if p['language'] else ''}:",
-                    "",
-                    _quote(p["text"]),
-                    "",
-                ]
-        if not summary["discussed"]:
-            out += ["None.", ""]
-        out += ["### Action items", ""]
-        out += [f"- {a['text']}" + (f" — {a['owner']}" if a["owner"] else "") for a in summary["action_items"]] or [
-            "None."
-        ]
-        if summary["decisions"]:
-            out += ["", "### Decisions", ""] + [f"- {d['text']}" for d in summary["decisions"]]
-        if r["corrigenda"]:
-            out += ["", "### Corrigenda", ""]
-            for c in r["corrigenda"]:
-                out += [f"**Corrigendum {c['number']}** ({c['issued_at']})", "", _quote(c["text"]), ""]
-        if "internal_entries" in r:
-            out += ["", "### Internal entries (this delegation only)", ""]
-            out += [f"- {e['seq']} · {e['kind']}: {e['text']}" for e in r["internal_entries"]] or ["None."]
-    else:
-        out += [f"# {r['negotiation']['title']}", "## Agreed text to date", ""]
-        if r["negotiation"]["package_rule"]:
-            out += ["*Nothing is agreed until everything is agreed.*", ""]
-        for p in r["points"]:
-            out += [f"### {p['number']}. {p['title']} — {STATUS_WORDS.get(p['status'], p['status'])}", ""]
-            for t in p["texts"]:
-                out += [
-                    f"*{t['party']}*{' (' + t['language'] + ')' if t['language'] else ''}:",
-                    "",
-                    _quote(t["text"]),
-                    "",
-                ]
-            for v in p["versions"]:
-                out += [
-                    f"*{v['language']} version* ({STATUS_WORDS.get(v['status'], v['status'])}):",
-                    "",
-                    _quote(v["text"]),
-                    "",
-                ]
-            if p["agreed_in"]:
-                out += [f"Agreed in session {p['agreed_in']['session']} at {p['agreed_in']['at']}.", ""]
+    out += _md_minutes(export) if r["record"]["kind"] == "minutes" else _md_agreed_text(export)
     out += [
         "",
         "---",
@@ -236,14 +334,21 @@ def to_docx(export: Export) -> bytes:
     def attribution(text: str) -> None:
         doc.add_paragraph(text, style="Attribution")
 
+    def readings(item: dict[str, Any]) -> None:
+        for reading in item.get("readings", []):
+            attribution(f"{reading['reads']}{_late(reading)}:")
+            verbatim_paragraph(reading["text"])
+
+    def consents(item: dict[str, Any]) -> None:
+        for line in consent_lines(item):
+            doc.add_paragraph(line, style="List Bullet")
+
     if r["record"]["kind"] == "minutes":
         s, summary = r["session"], r["summary"]
         doc.add_heading(r["negotiation"]["title"], level=0)
         doc.add_paragraph(f"Minutes of session {s['number']}: {s['title']}", style="Subtitle")
-        doc.add_paragraph(
-            f"{s['place']} · {summary['header']['date'] or ''} · "
-            + (f"Approved by {r['approved_by']} on {r['approved_at']}" if not draft else "Draft, not approved")
-        )
+        doc.add_paragraph(f"{s['place']} · {summary['header']['date'] or ''}")
+        doc.add_paragraph().add_run(approval_line(r)).bold = True
         doc.add_heading("Participants", level=1)
         for group in summary["header"]["attendance"]:
             names = (
@@ -261,34 +366,63 @@ def to_docx(export: Export) -> bytes:
             doc.add_paragraph(line)
         doc.add_heading("Agreed formulations", level=1)
         for a in summary["agreed"]:
-            flags = (
-                "; ad referendum"
-                if a["ad_referendum"]
-                else ("; provisional under the package rule" if a["provisional"] else "")
-            )
-            attribution(
-                f"Point {a['point_number']}. {a['point']} — proposed by {a['proposed_by']}; accepted by {', '.join(a['consenting_parties'])}{flags}"
-            )
+            attribution(formulation_caption(a))
             verbatim_paragraph(a["text"])
+            consents(a)
         if not summary["agreed"]:
             doc.add_paragraph("Nothing was agreed in this session.")
+        if summary.get("awaiting_consent"):
+            doc.add_heading("Awaiting a party's confirmation", level=1)
+            for a in summary["awaiting_consent"]:
+                attribution(f"{formulation_caption(a)} — {a['awaiting_line']}")
+                verbatim_paragraph(a["text"])
+                consents(a)
         doc.add_heading("Open points", level=1)
         for d in summary["discussed"]:
             doc.add_heading(f"Point {d['point_number']}. {d['point']} ({d['open_brackets']} open brackets)", level=2)
             for pos in d["positions"]:
                 attribution(f"{pos['party']}{' · ' + pos['language'] if pos['language'] else ''}")
                 verbatim_paragraph(pos["text"])
+        if summary.get("disputes"):
+            doc.add_heading("Differing readings", level=1)
+            for d in summary["disputes"]:
+                who = f" — {d['speaker']}" if d["speaker"] else ""
+                doc.add_heading(f"Entry {d['seq']} ({d['kind'].replace('_', ' ')}{who})", level=2)
+                for reading in d["readings"]:
+                    seqs = ", ".join(str(src["seq"]) for src in reading["sources"])
+                    attribution(f"{reading['reads']} (entry {seqs}, {reading['recorded_by']}){_late(reading)}:")
+                    verbatim_paragraph(reading["text"])
         doc.add_heading("Action items", level=1)
         for item in summary["action_items"]:
-            doc.add_paragraph(item["text"] + (f" — {item['owner']}" if item["owner"] else ""), style="List Bullet")
+            doc.add_paragraph(
+                item["text"] + (f" — {item['owner']}" if item["owner"] else "") + _late(item), style="List Bullet"
+            )
+            readings(item)
         if summary["decisions"]:
             doc.add_heading("Decisions", level=1)
             for item in summary["decisions"]:
-                doc.add_paragraph(item["text"], style="List Bullet")
+                doc.add_paragraph(item["text"] + _late(item), style="List Bullet")
+                readings(item)
+        if summary["statements"]:
+            doc.add_heading("Statements on the record", level=1)
+            for st in summary["statements"]:
+                reads = f" — {st['recorded_by']}'s record reads" if st.get("readings") else ""
+                attribution(
+                    (st["speaker"] or "Speaker not recorded")
+                    + (f" ({st['party']})" if st["party"] else "")
+                    + reads
+                    + _late(st)
+                )
+                verbatim_paragraph(st["text"])
+                readings(st)
+        if summary.get("acts"):
+            doc.add_heading("Acts in the record", level=1)
+            for act in summary["acts"]:
+                doc.add_paragraph(f"{act['seq']}. {act['text']} ({_when(act['at'])})")
         if r["corrigenda"]:
             doc.add_heading("Corrigenda", level=1)
             for c in r["corrigenda"]:
-                attribution(f"Corrigendum {c['number']} ({c['issued_at']})")
+                attribution(corrigendum_line(c))
                 verbatim_paragraph(c["text"])
         if "internal_entries" in r:
             doc.add_heading("Internal entries (this delegation only)", level=1)
@@ -307,6 +441,11 @@ def to_docx(export: Export) -> bytes:
             for v in p["versions"]:
                 attribution(f"{v['language']} version · {STATUS_WORDS.get(v['status'], v['status'])}")
                 verbatim_paragraph(v["text"])
+            if any(c["state"] != "none" for c in p["consents"]):
+                for c in p["consents"]:
+                    doc.add_paragraph(c["line"], style="List Bullet")
+            if p["awaiting"]:
+                attribution(f"Awaiting confirmation by {', '.join(p['awaiting'])}.")
             if p["agreed_in"]:
                 attribution(f"Agreed in session {p['agreed_in']['session']} at {p['agreed_in']['at']}")
     doc.add_heading("Fingerprint", level=1)

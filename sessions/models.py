@@ -713,7 +713,9 @@ class Summary(models.Model):
             raise PermissionDenied("Only a head of delegation edits the minutes.")
         validate_record_text(text, allow_empty=True)
         with transaction.atomic():
-            locked = Summary.objects.select_for_update().select_related("narrative_edited_by").get(pk=self.pk)
+            locked = (
+                Summary.objects.select_for_update(of=("self",)).select_related("narrative_edited_by").get(pk=self.pk)
+            )
             if locked.is_approved:
                 raise ValidationError("These minutes are approved; add a corrigendum instead.")
             if locked.status != self.Status.READY:
@@ -1012,6 +1014,7 @@ class Act(models.Model):
         session: Session | None = None,
         party: Party | None = None,
         subject: str = "",
+        at: datetime | None = None,
     ) -> Act:
         with transaction.atomic():
             Negotiation.objects.select_for_update().filter(pk=negotiation.pk).first()
@@ -1026,7 +1029,7 @@ class Act(models.Model):
                 by=by.user,
                 subject=subject,
                 text=text,
-                created_at=timezone.now(),
+                created_at=at or timezone.now(),
             )
             act.digest = act.compute_digest(last.digest if last else "")
             act.save(force_insert=True)

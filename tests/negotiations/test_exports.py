@@ -29,6 +29,8 @@ TEXTS = {
     "emoji": "Agreed with a handshake 🤝 and a lighthouse 🗼.",
 }
 
+WAITING = "Pilots are optional for vessels under 50 metres."
+
 
 @pytest.fixture
 def scene(world):
@@ -38,8 +40,12 @@ def scene(world):
         entry, _ = world.session.record_entry(membership=m, client_id=uuid.uuid4(), text=text, kind="proposal")
         point = Point.open(negotiation=world.negotiation, title=f"Point in {script}")
         f = point.propose(text=text, party=world.aurelia, membership=m, session=world.session, entry=entry)
-        if n % 2 == 0:
+        if n % 2 == 0:  # Aurelia's note-taker notes both consents; Severia's own note-taker confirms its own
             f.agree(parties=[world.aurelia, world.severia], membership=m, session=world.session)
+            f.agree(parties=[world.severia], membership=world.membership(world.other_note_taker), session=world.session)
+    pilotage = Point.open(negotiation=world.negotiation, title="Pilotage")
+    world.waiting = pilotage.propose(text=WAITING, party=world.aurelia, membership=m, session=world.session)
+    world.waiting.agree(parties=[world.aurelia, world.severia], membership=m, session=world.session)  # Severia noted
     bracketed = Point.open(negotiation=world.negotiation, title="Quotas")
     bracketed.propose(
         text="Quotas are set [annually] [every two years].", party=world.severia, membership=m, session=world.session
@@ -53,7 +59,7 @@ def scene(world):
         text="Severian tactic: push.",
         visibility="internal",
     )
-    world.session.close()
+    world.session.close(by=world.membership(world.head))
     world.summary = Summary.objects.create(session=world.session)
     summary_build(summary=world.summary)
     return world
@@ -108,8 +114,10 @@ def test_the_pdf_is_marked_paged_watermarked_and_archival(scene, api):
 def test_approved_minutes_lose_the_draft_watermark(scene, api):
     scene.summary.refresh_from_db()
     scene.summary.approve(membership=scene.membership(scene.head))
+    assert "DRAFT" in pdf_text(export(api, scene, scene.head, "pdf").content)  # one party is not every party
+    scene.summary.approve(membership=scene.membership(scene.other_head))
     text = pdf_text(export(api, scene, scene.head, "pdf").content)
-    assert "DRAFT" not in text and "Approved by" in text
+    assert "DRAFT" not in text and "Approved by every party" in text
 
 
 def test_the_docx_carries_every_formulation_exactly_in_real_word_styles(scene, api):
@@ -218,3 +226,134 @@ def test_a_large_export_is_rendered_by_a_worker_and_the_caller_gets_the_file_at_
 def test_the_canonical_record_leaves_out_when_and_by_whom_it_was_exported(scene):
     record = minutes_record(scene.session)
     assert "generated_at" not in json.dumps(record)
+
+
+def docx_text(content: bytes) -> str:
+    return "\n".join(p.text for p in Document(io.BytesIO(content)).paragraphs)
+
+
+def every_format(api, scene, user, path):
+    """The text of one export in each format, keyed by format."""
+    api.as_user(user)
+    out = {}
+    for fmt in ("md", "json", "docx", "pdf"):
+        response = api.get(f"{path}.{fmt}")
+        assert response.status_code == 200, response.content[:300]
+        out[fmt] = {
+            "md": lambda c: c.decode(),
+            "json": lambda c: c.decode(),
+            "docx": docx_text,
+            "pdf": lambda c: " ".join(pdf_text(c).split()),  # lines wrap where the page ends them
+        }[fmt](response.content)
+    return out
+
+
+def test_the_minutes_say_approved_only_once_every_party_has_approved(scene, api):
+    summary = scene.summary
+    summary.refresh_from_db()
+    summary.approve(membership=scene.membership(scene.head))
+    body = json.loads(export(api, scene, scene.head, "json").content)["record"]
+    assert body["minutes_status"] == "draft" and body["approved_at"] is None
+    (approval,) = body["approvals"]
+    assert approval == {
+        "party": "Republic of Aurelia",
+        "by": "head",
+        "delegation": "Aurelia",
+        "at": approval["at"],
+        "fingerprint": summary.fingerprint(),
+    }
+    assert body["awaiting"] == ["Severian Federation"]
+    for fmt, text in every_format(api, scene, scene.head, f"/sessions/{scene.session.public_id}/minutes").items():
+        if fmt != "json":
+            assert "awaiting Severian Federation" in text, fmt
+            assert "Approved by every party" not in text, fmt
+
+    summary.approve(membership=scene.membership(scene.other_head))
+    body = json.loads(export(api, scene, scene.head, "json").content)["record"]
+    assert body["minutes_status"] == "approved" and body["approved_at"]
+    assert [(a["party"], a["by"], a["delegation"]) for a in body["approvals"]] == [
+        ("Republic of Aurelia", "head", "Aurelia"),
+        ("Severian Federation", "other_head", "Severia"),
+    ]
+    assert body["awaiting"] == []
+    for fmt, text in every_format(api, scene, scene.head, f"/sessions/{scene.session.public_id}/minutes").items():
+        if fmt != "json":
+            assert "Approved by every party: Republic of Aurelia (head, Aurelia," in text, fmt
+
+
+def test_a_change_after_one_approval_shows_in_the_export_who_must_approve_again(scene, api):
+    scene.summary.refresh_from_db()
+    scene.summary.approve(membership=scene.membership(scene.head))
+    scene.summary.edit_narrative(
+        text="Reworded by Severia.",
+        membership=scene.membership(scene.other_head),
+        version=scene.summary.narrative_version,
+    )
+    body = json.loads(export(api, scene, scene.head, "json").content)["record"]
+    assert body["approvals"] == [] and body["approval_voided"] == ["Republic of Aurelia"]
+    md = export(api, scene, scene.head, "md").content.decode()
+    assert "awaiting Republic of Aurelia (again: the text changed after its approval), Severian Federation" in md
+
+
+def test_each_partys_consent_says_who_noted_and_who_confirmed_it_in_every_format(scene, api):
+    texts = every_format(api, scene, scene.reviewer, f"/sessions/{scene.session.public_id}/minutes")
+    confirmed = "Severia: noted by note_taker (Aurelia); confirmed by other_note_taker (Severia)"
+    for fmt in ("md", "docx", "pdf"):
+        assert confirmed in texts[fmt], fmt
+    body = json.loads(texts["json"])["record"]["summary"]
+    severia = body["agreed"][0]["consents"][1]
+    assert (severia["state"], severia["noted"]["by"], severia["confirmed"]["by"]) == (
+        "confirmed",
+        "note_taker",
+        "other_note_taker",
+    )
+
+
+def test_a_text_confirmed_by_one_party_only_is_awaiting_in_the_minutes_not_agreed(scene, api):
+    texts = every_format(api, scene, scene.reviewer, f"/sessions/{scene.session.public_id}/minutes")
+    summary = json.loads(texts["json"])["record"]["summary"]
+    assert WAITING not in [a["text"] for a in summary["agreed"]]
+    assert [a["text"] for a in summary["awaiting_consent"]] == [WAITING]
+    for fmt in ("md", "docx", "pdf"):
+        agreed_part = texts[fmt].split("Agreed formulations")[1].split("Awaiting a party")[0]
+        assert WAITING not in agreed_part, fmt
+        assert "awaiting confirmation by Severia" in texts[fmt], fmt
+        assert "Severia: noted by note_taker (Aurelia); awaiting Severia" in texts[fmt], fmt
+
+
+def test_the_agreed_text_counts_a_point_agreed_only_when_every_party_confirmed(scene, api):
+    texts = every_format(api, scene, scene.reviewer, f"/negotiations/{scene.negotiation.public_id}/agreed-text")
+    points = {p["title"]: p for p in json.loads(texts["json"])["record"]["points"]}
+    pilotage = points["Pilotage"]
+    assert pilotage["status"] == "awaiting_consent" and pilotage["agreed_in"] is None
+    assert pilotage["awaiting"] == ["Severian Federation"]
+    assert [(c["party"], c["state"]) for c in pilotage["consents"]] == [
+        ("Republic of Aurelia", "confirmed"),
+        ("Severian Federation", "noted"),
+    ]
+    assert points["Point in latin"]["status"] == "agreed" and points["Point in latin"]["awaiting"] == []
+    for fmt in ("md", "docx", "pdf"):
+        text = texts[fmt]
+        assert "Pilotage — Agreed" not in text, fmt
+        assert "Awaiting confirmation by Severian Federation." in text, fmt
+        assert "Severia: noted by note_taker (Aurelia); awaiting Severia" in text, fmt
+    assert "Pilotage — Awaiting a party's confirmation" in texts["md"]
+
+
+def test_a_corrigendum_is_in_force_in_the_exports_only_once_every_party_approved_it(scene, api):
+    summary = scene.summary
+    summary.refresh_from_db()
+    summary.approve(membership=scene.membership(scene.head))
+    summary.approve(membership=scene.membership(scene.other_head))
+    corrigendum = summary.add_corrigendum(text="Read “Pilots” for “Pilot”.", membership=scene.membership(scene.head))
+    (c,) = json.loads(export(api, scene, scene.head, "json").content)["record"]["corrigenda"]
+    assert (c["in_force"], c["awaiting"], [a["party"] for a in c["approvals"]]) == (
+        False,
+        ["Severian Federation"],
+        ["Republic of Aurelia"],
+    )
+    assert "Not in force yet" in export(api, scene, scene.head, "md").content.decode()
+    corrigendum.approve(membership=scene.membership(scene.other_head))
+    (c,) = json.loads(export(api, scene, scene.head, "json").content)["record"]["corrigenda"]
+    assert c["in_force"] is True and c["awaiting"] == []
+    assert "Corrigendum 1, proposed by head" in pdf_text(export(api, scene, scene.head, "pdf").content)

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def scene(world):
     scene = build_scene(world)
-    scene.session.close()
+    scene.session.close(by=scene.membership(scene.head))
     scene.summary = Summary.objects.create(session=scene.session)
     summary_build(summary=scene.summary)
     scene.summary.refresh_from_db()
@@ -44,10 +44,12 @@ def test_a_head_edits_the_narrative_but_a_note_taker_cannot(scene, api):
     assert response.json()["narrative"] == "Talks were frank.\nЛёд тронулся."
 
 
-def test_approval_freezes_the_minutes_with_who_and_when(scene, api):
-    api.as_user(scene.head)
-    body = api.post(url(scene, "minutes/approve")).json()
-    assert body["approved"] is True and body["approved_by"] == "head" and body["approved_at"]
+def test_approval_freezes_the_minutes_once_every_party_approved_with_who_and_when(scene, api):
+    first = api.as_user(scene.head).post(url(scene, "minutes/approve")).json()
+    assert first["approved"] is False and first["approved_at"] is None
+    assert Session.objects.get(pk=scene.session.pk).status == Session.Status.CLOSED
+    body = api.as_user(scene.other_head).post(url(scene, "minutes/approve")).json()
+    assert body["approved"] is True and body["approved_by"] == "other_head" and body["approved_at"]
     assert Session.objects.get(pk=scene.session.pk).status == Session.Status.MINUTES_APPROVED
     edit = api.post(url(scene, "minutes/narrative"), {"narrative": "Rewritten later."})
     assert edit.status_code == 400
@@ -55,8 +57,13 @@ def test_approval_freezes_the_minutes_with_who_and_when(scene, api):
     assert api.post(url(scene, "minutes/approve")).status_code == 400
 
 
-def test_the_database_refuses_to_change_approved_minutes(scene):
+def approve_by_both(scene):
     scene.summary.approve(membership=scene.membership(scene.head))
+    scene.summary.approve(membership=scene.membership(scene.other_head))
+
+
+def test_the_database_refuses_to_change_approved_minutes(scene):
+    approve_by_both(scene)
     with pytest.raises(DatabaseError, match="frozen"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"UPDATE {Summary._meta.db_table} SET narrative = 'tampered' WHERE id = %s", [scene.summary.pk])
 
@@ -65,7 +72,7 @@ def test_after_approval_changes_are_numbered_corrigenda_kept_beside_the_original
     api.as_user(scene.head)
     early = api.post(url(scene, "minutes/corrigenda"), {"text": "Too early."})
     assert early.status_code == 400 and "still a draft" in early.json()["detail"]
-    api.post(url(scene, "minutes/approve"))
+    approve_by_both(scene)
     api.post(url(scene, "minutes/corrigenda"), {"text": "Read “two” for “three” in point 2."})
     body = api.post(url(scene, "minutes/corrigenda"), {"text": "Add Oleg Karpov to the attendance."}).json()
     assert [(c["number"], c["text"]) for c in body["corrigenda"]] == [
@@ -80,19 +87,29 @@ def test_after_approval_changes_are_numbered_corrigenda_kept_beside_the_original
 def test_the_minutes_page_shows_a_draft_with_the_verbatim_texts_outside_any_form(scene, client):
     client.force_login(scene.head)
     body = client.get(url(scene, "minutes")).content.decode()
-    assert "DRAFT — not yet approved" in body
+    assert "DRAFT — awaiting Aurelia, Severia" in body
     assert "Quotas are set yearly." in body
     form_part = body.split('<form method="post" action="/sessions/')[1].split("</form>")[0]
     assert "Quotas are set yearly." not in form_part
-    assert "Approve the minutes" in body
+    assert "Approve the minutes for Aurelia" in body
+
+
+def approve_on_the_page(client, scene, user):
+    client.force_login(user)
+    page = client.get(url(scene, "minutes"))
+    return client.post(
+        url(scene, "minutes/approve"),
+        {"confirm": "yes", "fingerprint": page.context["fingerprint"]},
+        follow=True,
+    )
 
 
 def test_approving_from_the_minutes_page_redirects_with_a_message(scene, client):
-    client.force_login(scene.head)
-    response = client.post(url(scene, "minutes/approve"), follow=True)
-    body = response.content.decode()
-    assert "From now on they change only by a numbered corrigendum." in body
-    assert "Approved by" in body and "Issue a corrigendum" in body
+    body = approve_on_the_page(client, scene, scene.head).content.decode()
+    assert "You approved the minutes for Aurelia. They now await Severia." in body
+    body = approve_on_the_page(client, scene, scene.other_head).content.decode()
+    assert "Every party has now approved: the minutes are binding" in body
+    assert "Approved by every party" in body and "Propose a corrigendum" in body
 
 
 def test_the_console_of_a_closed_session_links_to_its_draft_minutes(scene, client):

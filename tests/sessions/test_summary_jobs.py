@@ -54,7 +54,7 @@ def raw_connection() -> psycopg.Connection:
 
 
 def test_closing_a_session_has_a_real_worker_build_its_summary(celery_worker_process, scene, api):
-    api.as_user(scene.note_taker)
+    api.as_user(scene.head)  # closing is a head's act
     assert api.post(f"/sessions/{scene.session.public_id}/close").status_code == 200
     body = wait_for(lambda: (b := summary_status(api, scene))["status"] == "ready" and b, what="a ready summary")
     assert body["attempts"] == 1
@@ -64,7 +64,7 @@ def test_closing_a_session_has_a_real_worker_build_its_summary(celery_worker_pro
 
 @pytest.mark.django_db(transaction=False)  # on-commit callbacks are only captured inside the test's transaction
 def test_closing_twice_enqueues_one_job_and_keeps_one_summary(scene, django_capture_on_commit_callbacks):
-    membership = scene.membership(scene.note_taker)
+    membership = scene.membership(scene.head)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         session_close(session=scene.session, by=membership)
         session_close(session=Session.objects.get(pk=scene.session.pk), by=membership)
@@ -80,7 +80,7 @@ def test_closing_twice_enqueues_one_job_and_keeps_one_summary(scene, django_capt
 def test_a_worker_killed_mid_job_loses_nothing_and_the_summary_is_built_once(scene):
     queue = f"kill-{uuid.uuid4().hex[:8]}"
     summary = Summary.objects.create(session=scene.session)
-    scene.session.close()
+    scene.session.close(by=scene.membership(scene.head))
     blocker = raw_connection()
     # Hold a lock the build needs (it reads agreement events), so the job stops half-way: claimed, not done.
     blocker.execute("LOCK TABLE agreements_agreement IN ACCESS EXCLUSIVE MODE")
@@ -111,7 +111,7 @@ def test_a_worker_killed_mid_job_loses_nothing_and_the_summary_is_built_once(sce
 def test_a_job_that_keeps_failing_ends_failed_with_the_reason_and_a_head_retries_it(scene, api):
     queue = f"fail-{uuid.uuid4().hex[:8]}"
     summary = Summary.objects.create(session=scene.session)
-    scene.session.close()
+    scene.session.close(by=scene.membership(scene.head))
     impatient = url_of_test_database("?options=-c%20lock_timeout%3D300")
     blocker = raw_connection()
     blocker.execute("LOCK TABLE agreements_agreement IN ACCESS EXCLUSIVE MODE")
