@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from agreements.models import Agreement, Formulation, Point
+from agreements.models import Agreement, Formulation, PartyConsent, Point, consent_states
 from negotiations.access import CAPTURE_ROLES, HEAD_ROLES, Access, get_for_user
 from negotiations.models import Negotiation, Party
 from sessions.models import Session
@@ -35,6 +35,24 @@ class FormulationIn(Schema):
     language: str = ""
 
 
+class CapitalsOut(Schema):
+    state: str = Field(description="confirmed (by the party's own delegation) or noted (by another delegation)")
+    recorded_by: str
+    delegation: str | None
+
+
+class ConsentOut(Schema):
+    party: str
+    state: str = Field(description="confirmed (by the party's own delegation) or noted (by another delegation)")
+    recorded_by: str
+    delegation: str | None
+    noted_by: str | None = Field(
+        None, description="The delegation that noted the consent before the party confirmed it"
+    )
+    ad_referendum: bool
+    capitals: CapitalsOut | None = Field(None, description="For an ad referendum consent: the capital's confirmation")
+
+
 class FormulationOut(Schema):
     id: UUID
     point: UUID
@@ -46,16 +64,27 @@ class FormulationOut(Schema):
     open_brackets: int
     proposed_by: str
     created_at: datetime
+    consents: list[ConsentOut] = Field(
+        description="Each party with a consent recorded since the text was last reopened; "
+        "a party with none is not listed (see awaiting)."
+    )
+    awaiting: list[str] = Field(
+        description="Parties whose own confirmation (of consent, or of their capital for an ad referendum "
+        "consent) this text still waits for; empty once agreed, and for texts that cannot be agreed as they stand."
+    )
 
 
 class AgreeIn(Schema):
-    parties: list[str] = Field(min_length=1)
+    parties: list[str] = Field(
+        description="Each party is confirmed when you act for it (your own party, or every party for the "
+        "secretariat that keeps the record), otherwise noted, awaiting that party's own confirmation."
+    )
     session: UUID | None = None
     ad_referendum: bool = False
 
 
 class ConfirmIn(Schema):
-    parties: list[str] = Field(min_length=1)
+    parties: list[str] = Field(description="Whose capital confirmed: confirmed for your own party, noted for others.")
     session: UUID | None = None
 
 
@@ -77,6 +106,8 @@ class EventOut(Schema):
     reason: str | None = None
     session: UUID | None = None
     by: str
+    binding: bool | None = Field(None, description="For consents and capitals: confirmed (true) or noted (false)")
+    delegation: str | None = None
 
 
 class HistoryOut(Schema):
@@ -96,7 +127,43 @@ def point_out(point: Point) -> dict:
     }
 
 
+def _consent_out(party: Party, state: PartyConsent) -> dict:
+    event = state.consent_event if state.consent == "confirmed" else state.noted_event
+    noted = state.noted_event if state.consent == "confirmed" else None
+    capitals = None
+    if state.capitals is not None:
+        capitals = {
+            "state": state.capitals,
+            "recorded_by": state.capitals_event.recorded_by.get_username(),
+            "delegation": _delegation_name(state.capitals_event),
+        }
+    return {
+        "party": party.name,
+        "state": state.consent,
+        "recorded_by": event.recorded_by.get_username(),
+        "delegation": _delegation_name(event),
+        "noted_by": _delegation_name(noted) if noted is not None else None,
+        "ad_referendum": state.ad_referendum,
+        "capitals": capitals,
+    }
+
+
+def _delegation_name(event: Agreement) -> str | None:
+    return event.delegation.name if event.delegation is not None else None
+
+
+def _awaiting(formulation: Formulation, parties: list[Party], states: dict[int, PartyConsent]) -> list[str]:
+    if formulation.status == Formulation.Status.AGREED_AD_REFERENDUM:
+        return [p.name for p in parties if states[p.pk].ad_referendum and states[p.pk].capitals != "confirmed"]
+    if formulation.status in (Formulation.Status.PROPOSED, Formulation.Status.AWAITING_CONSENT):
+        return [p.name for p in parties if states[p.pk].consent != "confirmed"]
+    return []
+
+
 def formulation_out(formulation: Formulation) -> dict:
+    parties = list(formulation.point.negotiation.parties.all())
+    events = formulation.events.select_related("delegation", "recorded_by").prefetch_related("parties")
+    states = consent_states(events.order_by("recorded_at", "pk"), [p.pk for p in parties])
     return {
         "id": formulation.public_id,
         "point": formulation.point.public_id,
@@ -108,6 +175,8 @@ def formulation_out(formulation: Formulation) -> dict:
         "open_brackets": formulation.open_brackets,
         "proposed_by": formulation.proposed_by.get_username(),
         "created_at": formulation.created_at,
+        "consents": [_consent_out(p, states[p.pk]) for p in parties if states[p.pk].consent is not None],
+        "awaiting": _awaiting(formulation, parties, states),
     }
 
 
@@ -161,6 +230,10 @@ def formulation_detail(request: HttpRequest, formulation_id: UUID):
 
 @router.post("/formulations/{formulation_id}/agree", response=FormulationOut)
 def agree_formulation(request: HttpRequest, formulation_id: UUID, payload: AgreeIn):
+    """Record that the listed parties accept this exact text. A party's
+    consent is confirmed when you act for it, otherwise noted; a party
+    confirms its own consent with this same call naming only itself. The
+    status is `awaiting_consent` until every party's consent is confirmed."""
     formulation, access = get_for_user(request.user, Formulation, formulation_id, roles=CAPTURE_ROLES)
     formulation.agree(
         parties=_parties(access.negotiation, payload.parties),
@@ -173,6 +246,9 @@ def agree_formulation(request: HttpRequest, formulation_id: UUID, payload: Agree
 
 @router.post("/formulations/{formulation_id}/confirm", response=FormulationOut)
 def confirm_formulation(request: HttpRequest, formulation_id: UUID, payload: ConfirmIn):
+    """Capitals confirmed an agreement made ad referendum, party by party:
+    confirmed for the party you act for, noted for any other. The text stays
+    `agreed_ad_referendum` until each such party's own confirmation."""
     formulation, access = get_for_user(request.user, Formulation, formulation_id, roles=CAPTURE_ROLES)
     formulation.confirm(
         parties=_parties(access.negotiation, payload.parties),
@@ -209,7 +285,7 @@ def point_history(request: HttpRequest, point_id: UUID):
         )
     agreements = (
         Agreement.objects.filter(formulation__point=point)
-        .select_related("formulation", "session", "recorded_by")
+        .select_related("formulation", "session", "recorded_by", "delegation")
         .prefetch_related("parties")
     )
     for a in agreements:
@@ -224,6 +300,8 @@ def point_history(request: HttpRequest, point_id: UUID):
                 "reason": a.reason or None,
                 "session": a.session.public_id if a.session else None,
                 "by": a.recorded_by.get_username(),
+                "binding": a.binding if a.kind != Agreement.Kind.REOPENED else None,
+                "delegation": a.delegation.name if a.delegation else None,
             }
         )
     events.sort(key=lambda e: e["at"])

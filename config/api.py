@@ -14,7 +14,7 @@ from agreements.models import AgreementRefused
 from negotiations.api import router as negotiations_router
 from negotiations.models import ApiToken
 from sessions.api import router as sessions_router
-from sessions.models import ClientIdReused, CorrectionConflict, SessionClosed
+from sessions.models import ClientIdReused, CorrectionConflict, NarrativeConflict, SessionClosed
 
 
 class BearerToken(HttpBearer):
@@ -79,6 +79,17 @@ def correction_conflict(request: HttpRequest, exc: CorrectionConflict) -> HttpRe
             "current": {"id": str(exc.current.public_id), "text": exc.current.text},
             "yours": {"text": exc.attempted_text},
         },
+        status=409,
+    )
+
+
+@api.exception_handler(NarrativeConflict)
+def narrative_conflict(request: HttpRequest, exc: NarrativeConflict) -> HttpResponse:
+    """A stale save of the minutes' narrative: both texts, so the head can
+    merge them and save again (against the version the summary now shows)."""
+    return api.create_response(
+        request,
+        {"detail": str(exc), "current": exc.current, "attempted": exc.attempted, "edited_by": exc.edited_by},
         status=409,
     )
 

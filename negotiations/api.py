@@ -51,10 +51,18 @@ class NegotiationOut(Schema):
     package_rule: bool
     working_languages: list[str]
     classification: str
+    secretariat_keeps_record: bool = Field(
+        description="When true, the neutral secretariat's consents, confirmations and approvals stand for every "
+        "party; otherwise each party's own delegation acts for it alone."
+    )
     parties: list[str]
     owner: str
     my_role: str
     my_delegation: str
+    my_acts_bind: list[str] = Field(
+        description="The parties your consents, confirmations and approvals bind; for any other party they are "
+        "only noted, awaiting its own confirmation."
+    )
 
 
 class MemberIn(Schema):
@@ -75,6 +83,7 @@ def _user(username: str):
 
 
 def negotiation_out(negotiation: Negotiation, membership: Membership) -> dict:
+    parties = list(negotiation.parties.all())
     return {
         "id": negotiation.public_id,
         "title": negotiation.title,
@@ -83,10 +92,12 @@ def negotiation_out(negotiation: Negotiation, membership: Membership) -> dict:
         "package_rule": negotiation.package_rule,
         "working_languages": negotiation.working_languages,
         "classification": negotiation.classification,
-        "parties": [p.name for p in negotiation.parties.all()],
+        "secretariat_keeps_record": negotiation.secretariat_keeps_record,
+        "parties": [p.name for p in parties],
         "owner": negotiation.owner.name,
         "my_role": membership.role,
         "my_delegation": membership.delegation.name,
+        "my_acts_bind": [p.name for p in parties if membership.acts_for(p)],
     }
 
 
@@ -129,7 +140,8 @@ def create_negotiation(request: HttpRequest, payload: NegotiationIn):
 @router.get("/negotiations", response=list[NegotiationOut])
 def list_negotiations(request: HttpRequest):
     memberships = {
-        m.negotiation_id: m for m in Membership.objects.filter(user=request.user).select_related("delegation")
+        m.negotiation_id: m
+        for m in Membership.objects.filter(user=request.user).select_related("delegation", "negotiation")
     }
     negotiations = negotiations_for(request.user).select_related("owner").prefetch_related("parties")
     return [negotiation_out(n, memberships[n.pk]) for n in negotiations]

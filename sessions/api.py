@@ -5,13 +5,14 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from negotiations.access import CAPTURE_ROLES, HEAD_ROLES, Access, get_for_user
 from negotiations.models import Negotiation, Party
-from sessions.models import Entry, Participant, Session
-from sessions.services import session_close, summary_retry
+from sessions.models import Act, Corrigendum, Entry, MinutesApproval, Participant, Session, Summary
+from sessions.services import session_close, session_reopen, summary_retry
 
 router = Router(tags=["sessions"])
 
@@ -32,6 +33,13 @@ class SessionOut(Schema):
     scheduled_for: datetime | None
     started_at: datetime | None
     ended_at: datetime | None
+    grace_ends_at: datetime | None = Field(
+        description="While closed: until when lines captured before the close are still accepted (marked late)."
+    )
+
+
+class SessionReopenIn(Schema):
+    reason: str
 
 
 class ParticipantIn(Schema):
@@ -56,11 +64,21 @@ class EntryIn(Schema):
     speaker: str | None = None
     party: str | None = None
     visibility: Entry.Visibility = Entry.Visibility.RECORD
+    captured_at: datetime | None = Field(
+        None,
+        description="When the console captured the line, by its own clock, with a time zone. A line captured "
+        "before the close is accepted during the grace period after it and marked recorded_late.",
+    )
 
 
 class CorrectionIn(Schema):
     client_id: UUID
     text: str
+    captured_at: datetime | None = None
+
+
+class AcceptIn(Schema):
+    client_id: UUID
 
 
 class EntryOut(Schema):
@@ -76,6 +94,13 @@ class EntryOut(Schema):
     author: str
     delegation: str
     supersedes: UUID | None
+    disputes: UUID | None = Field(
+        description="Set on another delegation's reading of an entry: both stay in the record until the "
+        "recording delegation accepts this reading."
+    )
+    accepts: UUID | None = Field(description="The other delegation's reading that this correction accepts")
+    captured_at: datetime | None
+    recorded_late: bool
     created_at: datetime
     digest: str
 
@@ -95,6 +120,7 @@ def session_out(session: Session) -> dict:
         "scheduled_for": session.scheduled_for,
         "started_at": session.started_at,
         "ended_at": session.ended_at,
+        "grace_ends_at": session.grace_ends_at,
     }
 
 
@@ -112,6 +138,10 @@ def entry_out(entry: Entry) -> dict:
         "author": entry.author.get_username(),
         "delegation": entry.delegation.name,
         "supersedes": entry.supersedes.public_id if entry.supersedes else None,
+        "disputes": entry.disputes.public_id if entry.disputes_id else None,
+        "accepts": entry.accepts.public_id if entry.accepts_id else None,
+        "captured_at": entry.captured_at,
+        "recorded_late": entry.recorded_late,
         "created_at": entry.created_at,
         "digest": entry.digest,
     }
@@ -133,6 +163,12 @@ def party_named(negotiation: Negotiation, name: str) -> Party:
         names = ", ".join(negotiation.parties.values_list("name", flat=True))
         raise ValidationError(f"{name!r} is not a party to this negotiation; the parties are {names}.")
     return party
+
+
+def console_clock(captured_at: datetime | None) -> datetime | None:
+    if captured_at is not None and timezone.is_naive(captured_at):
+        raise ValidationError("captured_at needs a time zone, e.g. 2026-03-14T10:02:07Z or 2026-03-14T13:02:07+03:00.")
+    return captured_at
 
 
 def resolve_speaker(access: Access, speaker: str | None, party: Party | None) -> Participant | None:
@@ -181,8 +217,21 @@ def start_session(request: HttpRequest, session_id: UUID):
 
 @router.post("/sessions/{session_id}/close", response=SessionOut)
 def close_session(request: HttpRequest, session_id: UUID):
-    session, access = get_for_user(request.user, Session, session_id, roles=CAPTURE_ROLES)
+    """A head of delegation (or the secretariat's head) closes the session.
+    Lines captured before the close still arrive until `grace_ends_at`."""
+    session, access = get_for_user(request.user, Session, session_id)
     session_close(session=session, by=access.membership)
+    session.refresh_from_db()
+    return session_out(session)
+
+
+@router.post("/sessions/{session_id}/reopen", response=SessionOut)
+def reopen_session(request: HttpRequest, session_id: UUID, payload: SessionReopenIn):
+    """A head takes a closed session up again, with a reason that goes into
+    the record, until its minutes are approved; the summary is built again
+    at the next close."""
+    session, access = get_for_user(request.user, Session, session_id)
+    session_reopen(session=session, by=access.membership, reason=payload.reason)
     session.refresh_from_db()
     return session_out(session)
 
@@ -205,11 +254,14 @@ def list_participants(request: HttpRequest, negotiation_id: UUID):
     return [participant_out(p) for p in negotiation.participants.select_related("party")]
 
 
-ENTRY_RELATED = ("session", "speaker", "party", "author", "delegation", "supersedes")
+ENTRY_RELATED = ("session", "speaker", "party", "author", "delegation", "supersedes", "disputes", "accepts")
 
 
 @router.post("/sessions/{session_id}/entries", response={200: EntryOut, 201: EntryOut})
 def create_entry(request: HttpRequest, session_id: UUID, payload: EntryIn):
+    """Append one line. Send the console's `captured_at`: after a close, a
+    line captured before it is still accepted during the grace period and
+    marked `recorded_late`; later it is refused with 409 (keep the text)."""
     session, access = get_for_user(request.user, Session, session_id, roles=CAPTURE_ROLES)
     party = party_named(access.negotiation, payload.party) if payload.party else None
     entry, created = session.record_entry(
@@ -220,6 +272,7 @@ def create_entry(request: HttpRequest, session_id: UUID, payload: EntryIn):
         visibility=payload.visibility,
         speaker=resolve_speaker(access, payload.speaker, party),
         party=party,
+        captured_at=console_clock(payload.captured_at),
     )
     return Status(201 if created else 200, entry_out(entry))
 
@@ -243,11 +296,40 @@ def list_entries(request: HttpRequest, session_id: UUID, after: int = 0, after_i
 
 @router.post("/entries/{entry_id}/corrections", response={200: EntryOut, 201: EntryOut})
 def correct_entry(request: HttpRequest, entry_id: UUID, payload: CorrectionIn):
+    """Correct an entry. Your own delegation's entry: the correction
+    supersedes it. Another delegation's: your reading is recorded beside it
+    (`disputes` names the original, which stays) until that delegation
+    accepts it."""
     original, access = get_for_user(
         request.user, Entry, entry_id, roles=CAPTURE_ROLES, queryset=Entry.objects.select_related(*ENTRY_RELATED)
     )
-    entry, created = original.correct(membership=access.membership, client_id=payload.client_id, text=payload.text)
+    entry, created = original.correct(
+        membership=access.membership,
+        client_id=payload.client_id,
+        text=payload.text,
+        captured_at=console_clock(payload.captured_at),
+    )
     return Status(201 if created else 200, entry_out(entry))
+
+
+@router.post("/entries/{entry_id}/accept", response={200: EntryOut, 201: EntryOut})
+def accept_reading(request: HttpRequest, entry_id: UUID, payload: AcceptIn):
+    """The delegation that recorded an entry accepts another delegation's
+    reading of it (`entry_id` is the reading): a correction with the
+    reading's text supersedes the entry as it now reads."""
+    reading, access = get_for_user(
+        request.user, Entry, entry_id, roles=CAPTURE_ROLES, queryset=Entry.objects.select_related(*ENTRY_RELATED)
+    )
+    entry, created = reading.accept_reading(membership=access.membership, client_id=payload.client_id)
+    return Status(201 if created else 200, entry_out(entry))
+
+
+class ApprovalOut(Schema):
+    party: str
+    by: str
+    delegation: str
+    at: datetime
+    fingerprint: str
 
 
 class CorrigendumOut(Schema):
@@ -255,6 +337,10 @@ class CorrigendumOut(Schema):
     text: str
     issued_by: str
     issued_at: datetime
+    fingerprint: str
+    approvals: list[ApprovalOut]
+    awaiting: list[str]
+    in_force: bool = Field(description="True once every party has approved the corrigendum")
 
 
 class SummaryOut(Schema):
@@ -265,27 +351,58 @@ class SummaryOut(Schema):
     finished_at: datetime | None = None
     content: dict | None = None
     narrative: str | None = None
-    approved: bool = False
-    approved_by: str | None = None
+    narrative_version: int = Field(0, description="Send it back with a narrative edit; a stale one gets 409")
+    fingerprint: str | None = Field(None, description="SHA-256 of exactly what is approved: content and narrative")
+    approved: bool = Field(False, description="True only when every party has approved the current text")
+    approved_by: str | None = Field(None, description="Whose approval, the last one needed, made them binding")
     approved_at: datetime | None = None
+    approvals: list[ApprovalOut] = Field([], description="Each party's approval of the current text")
+    awaiting: list[str] = Field([], description="Parties whose approval of the current text is still needed")
+    voided: list[str] = Field([], description="Parties among those whose earlier approval a later change voided")
     corrigenda: list[CorrigendumOut] = []
 
 
 class NarrativeIn(Schema):
     narrative: str
+    version: int | None = Field(
+        None, description="The narrative_version you loaded; a save against a stale version answers 409."
+    )
 
 
 class CorrigendumIn(Schema):
     text: str
 
 
-def summary_out(session: Session) -> dict:
-    from sessions.models import Summary
+def approval_out(approval: MinutesApproval) -> dict:
+    return {
+        "party": approval.party.name,
+        "by": approval.by.get_username(),
+        "delegation": approval.delegation.name,
+        "at": approval.at,
+        "fingerprint": approval.fingerprint,
+    }
 
-    summary = Summary.objects.filter(session=session).select_related("approved_by").first()
+
+def corrigendum_out(corrigendum: Corrigendum) -> dict:
+    rows = corrigendum.approval_state()
+    return {
+        "number": corrigendum.number,
+        "text": corrigendum.text,
+        "issued_by": corrigendum.issued_by.get_username(),
+        "issued_at": corrigendum.issued_at,
+        "fingerprint": corrigendum.fingerprint(),
+        "approvals": [approval_out(row["approval"]) for row in rows if row["approval"] is not None],
+        "awaiting": [row["party"].name for row in rows if row["state"] != "approved"],
+        "in_force": all(row["state"] == "approved" for row in rows),
+    }
+
+
+def summary_out(session: Session) -> dict:
+    summary = Summary.objects.filter(session=session).select_related("session", "approved_by").first()
     if summary is None:
         return {"status": "not_requested", "attempts": 0}
     ready = summary.status == Summary.Status.READY
+    rows = summary.approval_state()
     return {
         "status": summary.status,
         "error": summary.error or None,
@@ -294,19 +411,19 @@ def summary_out(session: Session) -> dict:
         "finished_at": summary.finished_at,
         "content": summary.content if ready else None,
         "narrative": summary.narrative if ready else None,
+        "narrative_version": summary.narrative_version,
+        "fingerprint": summary.fingerprint() if ready else None,
         "approved": summary.is_approved,
         "approved_by": summary.approved_by.get_username() if summary.approved_by else None,
         "approved_at": summary.approved_at,
-        "corrigenda": [
-            {"number": c.number, "text": c.text, "issued_by": c.issued_by.get_username(), "issued_at": c.issued_at}
-            for c in summary.corrigenda.select_related("issued_by")
-        ],
+        "approvals": [approval_out(row["approval"]) for row in rows if row["approval"] is not None],
+        "awaiting": [row["party"].name for row in rows if row["state"] != "approved"],
+        "voided": [row["party"].name for row in rows if row["state"] == "voided"],
+        "corrigenda": [corrigendum_out(c) for c in summary.corrigenda.select_related("summary__session", "issued_by")],
     }
 
 
-def _summary(session: Session):
-    from sessions.models import Summary
-
+def _summary(session: Session) -> Summary:
     summary = Summary.objects.filter(session=session).first()
     if summary is None:
         raise ValidationError("This session has no summary yet: close the session first.")
@@ -315,7 +432,8 @@ def _summary(session: Session):
 
 @router.get("/sessions/{session_id}/summary", response=SummaryOut)
 def session_summary(request: HttpRequest, session_id: UUID):
-    """The end-of-session summary: pending, running, ready (with its content) or failed (with the reason)."""
+    """The end-of-session summary: pending, running, ready (with its content)
+    or failed (with the reason), and which parties have approved it."""
     session, _ = get_for_user(request.user, Session, session_id)
     return summary_out(session)
 
@@ -329,13 +447,19 @@ def retry_summary(request: HttpRequest, session_id: UUID):
 
 @router.post("/sessions/{session_id}/minutes/narrative", response=SummaryOut)
 def edit_narrative(request: HttpRequest, session_id: UUID, payload: NarrativeIn):
+    """Save the narrative against the `version` you loaded: if somebody saved
+    since, 409 with both texts (`current`, `attempted`) and who saved. A
+    change voids the approvals given to the earlier text."""
     session, access = get_for_user(request.user, Session, session_id, roles=HEAD_ROLES)
-    _summary(session).edit_narrative(text=payload.narrative, membership=access.membership)
+    _summary(session).edit_narrative(text=payload.narrative, membership=access.membership, version=payload.version)
     return summary_out(session)
 
 
 @router.post("/sessions/{session_id}/minutes/approve", response=SummaryOut)
 def approve_minutes(request: HttpRequest, session_id: UUID):
+    """Record your party's approval of the minutes as they now read (every
+    party's, for the secretariat that keeps the record). They are approved
+    once every party has approved the same text."""
     session, access = get_for_user(request.user, Session, session_id, roles=HEAD_ROLES)
     _summary(session).approve(membership=access.membership)
     return summary_out(session)
@@ -343,9 +467,66 @@ def approve_minutes(request: HttpRequest, session_id: UUID):
 
 @router.post("/sessions/{session_id}/minutes/corrigenda", response={201: SummaryOut})
 def add_corrigendum(request: HttpRequest, session_id: UUID, payload: CorrigendumIn):
+    """Propose a numbered corrigendum to approved minutes; it counts as your
+    party's approval and is in force once every party has approved it."""
     session, access = get_for_user(request.user, Session, session_id, roles=HEAD_ROLES)
     _summary(session).add_corrigendum(text=payload.text, membership=access.membership)
     return Status(201, summary_out(session))
+
+
+@router.post("/sessions/{session_id}/minutes/corrigenda/{number}/approve", response=SummaryOut)
+def approve_corrigendum(request: HttpRequest, session_id: UUID, number: int):
+    session, access = get_for_user(request.user, Session, session_id, roles=HEAD_ROLES)
+    corrigendum = _summary(session).corrigenda.filter(number=number).first()
+    if corrigendum is None:
+        raise Http404("No such corrigendum.")
+    corrigendum.approve(membership=access.membership)
+    return summary_out(session)
+
+
+class ActOut(Schema):
+    seq: int
+    kind: str
+    party: str | None = Field(description="The party the act is for, when it is one party")
+    delegation: str
+    by: str
+    session: UUID | None
+    subject: str = Field(description="Public id of the formulation, or fingerprint of the minutes, it concerns")
+    text: str
+    created_at: datetime
+    digest: str
+
+
+class ActList(Schema):
+    acts: list[ActOut]
+
+
+@router.get("/negotiations/{negotiation_id}/acts", response=ActList)
+def list_acts(request: HttpRequest, negotiation_id: UUID, after: int = 0):
+    """The chain of acts, oldest first: consents and capitals' confirmations
+    noted or confirmed, sessions closed and reopened, narratives changed,
+    minutes and corrigenda approved, points reopened. Each act's digest
+    chains it to the one before. `after` skips acts up to that number."""
+    negotiation, _ = get_for_user(request.user, Negotiation, negotiation_id)
+    acts = Act.objects.filter(negotiation=negotiation, seq__gt=after).select_related(
+        "session", "party", "delegation", "by"
+    )
+    return {"acts": [act_out(a) for a in acts.order_by("seq")]}
+
+
+def act_out(act: Act) -> dict:
+    return {
+        "seq": act.seq,
+        "kind": act.kind,
+        "party": act.party.name if act.party_id else None,
+        "delegation": act.delegation.name,
+        "by": act.by.get_username(),
+        "session": act.session.public_id if act.session_id else None,
+        "subject": act.subject,
+        "text": act.text,
+        "created_at": act.created_at,
+        "digest": act.digest,
+    }
 
 
 @router.get("/sessions/{session_id}/minutes.{fmt}", response={200: None, 202: dict}, tags=["exports"])

@@ -43,23 +43,26 @@ def test_full_width_brackets_in_a_chinese_draft_count_as_open(scene, api):
     assert body["status"] == "bracketed"
 
 
-def test_consent_of_every_party_agrees_the_formulation(scene, api):
-    api.as_user(scene.note_taker)
-    response = api.post(
-        f"/formulations/{scene.formulation.public_id}/agree",
-        {"parties": [scene.aurelia.name, scene.severia.name], "session": str(scene.session.public_id)},
-    )
+def test_consent_of_every_party_each_recorded_by_its_own_delegation_agrees_the_formulation(scene, api):
+    url = f"/formulations/{scene.formulation.public_id}/agree"
+    session = str(scene.session.public_id)
+    api.as_user(scene.note_taker).post(url, {"parties": [scene.aurelia.name], "session": session})
+    response = api.as_user(scene.other_note_taker).post(url, {"parties": [scene.severia.name], "session": session})
     assert response.status_code == 200
     assert response.json()["status"] == "agreed"
-    event = Agreement.objects.get(formulation=scene.formulation)
-    assert event.session == scene.session and event.recorded_by == scene.note_taker
+    events = Agreement.objects.filter(formulation=scene.formulation).order_by("pk")
+    assert [(e.session, e.recorded_by, e.binding) for e in events] == [
+        (scene.session, scene.note_taker, True),
+        (scene.session, scene.other_note_taker, True),
+    ]
 
 
 def test_consent_of_one_party_is_recorded_but_does_not_agree_the_text(scene, api):
-    api.as_user(scene.note_taker)
     url = f"/formulations/{scene.formulation.public_id}/agree"
-    assert api.post(url, {"parties": [scene.aurelia.name]}).json()["status"] == "proposed"
-    assert api.post(url, {"parties": [scene.severia.name]}).json()["status"] == "agreed"
+    first = api.as_user(scene.note_taker).post(url, {"parties": [scene.aurelia.name]}).json()
+    assert first["status"] == "awaiting_consent"
+    assert first["awaiting"] == [scene.severia.name]
+    assert api.as_user(scene.other_head).post(url, {"parties": [scene.severia.name]}).json()["status"] == "agreed"
 
 
 def test_an_agreed_formulation_cannot_be_agreed_again(scene, api):
@@ -70,22 +73,25 @@ def test_an_agreed_formulation_cannot_be_agreed_again(scene, api):
     assert "already agreed" in response.json()["detail"]
 
 
-def test_ad_referendum_agreement_awaits_confirmation_by_capitals(scene, api):
-    api.as_user(scene.note_taker)
-    assert api.get(f"/formulations/{scene.adref.public_id}").json()["status"] == "agreed_ad_referendum"
-    confirmed = api.post(
-        f"/formulations/{scene.adref.public_id}/confirm", {"parties": [scene.aurelia.name, scene.severia.name]}
+def test_ad_referendum_agreement_awaits_confirmation_by_each_partys_capital(scene, api):
+    url = f"/formulations/{scene.adref.public_id}/confirm"
+    assert api.as_user(scene.note_taker).get(f"/formulations/{scene.adref.public_id}").json()["status"] == (
+        "agreed_ad_referendum"
     )
-    assert confirmed.json()["status"] == "agreed"
-    assert list(scene.adref.events.values_list("kind", flat=True)) == ["agreed", "confirmed"]
+    aurelia = api.as_user(scene.note_taker).post(url, {"parties": [scene.aurelia.name]}).json()
+    assert aurelia["status"] == "agreed_ad_referendum"
+    assert aurelia["awaiting"] == [scene.severia.name]
+    assert api.as_user(scene.other_head).post(url, {"parties": [scene.severia.name]}).json()["status"] == "agreed"
+    kinds = list(scene.adref.events.values_list("kind", "binding"))
+    assert kinds[-2:] == [("confirmed", True), ("confirmed", True)]
 
 
 def test_under_the_package_rule_agreement_is_provisional(scene, api):
     scene.negotiation.package_rule = True
     scene.negotiation.save()
-    response = api.as_user(scene.note_taker).post(
-        f"/formulations/{scene.formulation.public_id}/agree", {"parties": [scene.aurelia.name, scene.severia.name]}
-    )
+    url = f"/formulations/{scene.formulation.public_id}/agree"
+    api.as_user(scene.note_taker).post(url, {"parties": [scene.aurelia.name, scene.severia.name]})
+    response = api.as_user(scene.other_note_taker).post(url, {"parties": [scene.severia.name]})
     assert response.json()["status"] == "provisionally_agreed"
 
 
@@ -93,6 +99,9 @@ def test_agreeing_one_formulation_supersedes_the_other_open_ones_of_the_point(sc
     api.as_user(scene.note_taker)
     counter = propose(api, scene.point, "Ships pass freely, except warships.", scene.severia)
     api.post(f"/formulations/{counter['id']}/agree", {"parties": [scene.aurelia.name, scene.severia.name]})
+    scene.formulation.refresh_from_db()
+    assert scene.formulation.status == Formulation.Status.PROPOSED  # Severia's consent is only noted so far
+    api.as_user(scene.other_note_taker).post(f"/formulations/{counter['id']}/agree", {"parties": [scene.severia.name]})
     scene.formulation.refresh_from_db()
     assert scene.formulation.status == Formulation.Status.SUPERSEDED
 
@@ -121,9 +130,16 @@ def test_a_head_reopens_an_agreed_point_with_a_reason_and_the_history_keeps_ever
     reopened = api.post(f"/formulations/{scene.agreed.public_id}/reopen", {"reason": "Capital withdrew consent."})
     assert reopened.json()["status"] == "proposed"
     history = api.get(f"/points/{scene.point_agreed.public_id}/history").json()
-    assert [e["type"] for e in history["events"]] == ["formulation", "agreed", "reopened"]
+    assert [(e["type"], e["binding"]) for e in history["events"]] == [
+        ("formulation", None),
+        ("agreed", True),  # Aurelia's consent, by its note-taker
+        ("agreed", False),  # Severia's, noted by the Aurelian note-taker
+        ("agreed", True),  # Severia's, confirmed by its own note-taker
+        ("reopened", None),
+    ]
     assert history["events"][0]["text"] == "Quotas are set yearly."
-    assert history["events"][2]["reason"] == "Capital withdrew consent."
+    assert history["events"][2]["delegation"] == scene.aurelian.name
+    assert history["events"][4]["reason"] == "Capital withdrew consent."
 
 
 def test_a_note_taker_cannot_reopen(scene, api):
@@ -135,8 +151,10 @@ def test_a_note_taker_cannot_reopen(scene, api):
 def test_after_reopening_the_parties_must_consent_again(scene, api):
     api.as_user(scene.head).post(f"/formulations/{scene.agreed.public_id}/reopen", {"reason": "Rethink."})
     url = f"/formulations/{scene.agreed.public_id}/agree"
-    assert api.post(url, {"parties": [scene.aurelia.name]}).json()["status"] == "proposed"
-    assert api.post(url, {"parties": [scene.severia.name]}).json()["status"] == "agreed"
+    reopened = api.get(f"/formulations/{scene.agreed.public_id}").json()
+    assert (reopened["status"], reopened["consents"]) == ("proposed", [])
+    assert api.post(url, {"parties": [scene.aurelia.name]}).json()["status"] == "awaiting_consent"
+    assert api.as_user(scene.other_head).post(url, {"parties": [scene.severia.name]}).json()["status"] == "agreed"
 
 
 def test_the_database_refuses_to_change_the_words_of_an_agreed_formulation(scene):

@@ -13,7 +13,7 @@ import pytest
 from django.urls import get_resolver
 
 from config.api import api
-from sessions.models import Participant, Session, Summary
+from sessions.models import Corrigendum, Participant, Session, Summary
 from sessions.services import summary_build
 from tests.scene import build_scene
 
@@ -54,6 +54,16 @@ def aurelian_internal_capture(actor: str) -> Any:
     if actor not in AURELIANS:
         return 404
     return OK if actor in CAPTURERS else 403
+
+
+def recording_delegation_capture(actor: str) -> Any:
+    """Only the delegation that recorded an entry accepts another
+    delegation's reading of it (the Aurelians recorded the scene's entry)."""
+    if actor == "anonymous":
+        return 401
+    if actor not in MEMBERS:
+        return 404
+    return OK if actor in CAPTURERS & AURELIANS else 403
 
 
 def aurelian_internal_read(actor: str) -> Any:
@@ -127,7 +137,14 @@ API_CASES = [
     ),
     Case("GET", "/sessions/{session_id}", lambda w: f"/sessions/{w.session.public_id}", members_read),
     Case("POST", "/sessions/{session_id}/start", lambda w: f"/sessions/{w.session.public_id}/start", capture),
-    Case("POST", "/sessions/{session_id}/close", lambda w: f"/sessions/{w.session.public_id}/close", capture),
+    Case("POST", "/sessions/{session_id}/close", lambda w: f"/sessions/{w.session.public_id}/close", heads_only),
+    Case(
+        "POST",
+        "/sessions/{session_id}/reopen",
+        lambda w: f"/sessions/{w.s_ready.public_id}/reopen",
+        heads_only,
+        lambda w, a: {"reason": "A statement was left out."},
+    ),
     Case(
         "POST",
         "/negotiations/{negotiation_id}/participants",
@@ -162,6 +179,13 @@ API_CASES = [
         lambda w: f"/entries/{w.internal_a.public_id}/corrections",
         aurelian_internal_capture,
         lambda w, a: {"client_id": cid(), "text": "Aurelian eyes only, corrected."},
+    ),
+    Case(
+        "POST",
+        "/entries/{entry_id}/accept",
+        lambda w: f"/entries/{w.reading.public_id}/accept",
+        recording_delegation_capture,
+        lambda w, a: {"client_id": cid()},
     ),
     Case(
         "POST",
@@ -245,6 +269,18 @@ API_CASES = [
         heads_only,
         lambda w, a: {"text": "Read 'two' for 'three'."},
     ),
+    Case(
+        "POST",
+        "/sessions/{session_id}/minutes/corrigenda/{number}/approve",
+        lambda w: f"/sessions/{w.s_approved.public_id}/minutes/corrigenda/1/approve",
+        heads_only,
+    ),
+    Case(
+        "GET",
+        "/negotiations/{negotiation_id}/acts",
+        lambda w: f"/negotiations/{w.negotiation.public_id}/acts",
+        members_read,
+    ),
 ]
 
 
@@ -276,10 +312,18 @@ def page_heads_then_redirect(actor: str) -> Any:
     return "redirect-to-minutes" if actor in HEADS else 403
 
 
-def page_capture_then_redirect(actor: str) -> Any:
-    """A plain form post: success redirects back to the console."""
-    expected = page_capture(actor)
-    return "redirect-to-console" if expected == OK else expected
+def page_heads(actor: str) -> Any:
+    if actor == "anonymous":
+        return 302
+    if actor not in MEMBERS:
+        return 404
+    return OK if actor in HEADS else 403
+
+
+def page_heads_then_redirect_to_console(actor: str) -> Any:
+    """A plain form post by a head: success redirects back to the console."""
+    expected = page_heads_then_redirect(actor)
+    return "redirect-to-console" if expected == "redirect-to-minutes" else expected
 
 
 def sid(w) -> str:
@@ -293,6 +337,17 @@ class Page:
     url: Any
     expect: Any
     data: Any = None
+    data_for_actor: Any = None  # (world, actor) -> form data, where it depends on who posts
+
+
+def own_party_pk(w, actor: str) -> int:
+    return w.severia.pk if actor.startswith("other") else w.aurelia.pk
+
+
+def page_recording_delegation_capture(actor: str) -> Any:
+    if actor == "anonymous":
+        return 302
+    return recording_delegation_capture(actor)
 
 
 PAGE_CASES = [
@@ -316,7 +371,22 @@ PAGE_CASES = [
         page_capture,
         lambda w: {"name": "Nadia Haddad", "party": w.severia.pk, "function": "interpreter"},
     ),
-    Page("sessions:close", "POST", lambda w: f"/sessions/{sid(w)}/close", page_capture_then_redirect),
+    Page("sessions:close", "GET", lambda w: f"/sessions/{sid(w)}/close", page_heads),  # the confirmation
+    Page("sessions:close", "POST", lambda w: f"/sessions/{sid(w)}/close", page_heads_then_redirect_to_console),
+    Page(
+        "sessions:reopen",
+        "POST",
+        lambda w: f"/sessions/{w.s_ready.public_id}/reopen",
+        lambda a: "redirect-to-reopened-console" if a in HEADS else page_heads_then_redirect(a),
+        {"reason": "A statement was left out."},
+    ),
+    Page(
+        "sessions:pending",
+        "POST",
+        lambda w: f"/sessions/{sid(w)}/pending",
+        page_capture,
+        {"console": "6f1c1b8e-5d7a-4a0e-9f55-0c1d2e3f4a5b", "count": "2"},
+    ),
     Page("sessions:correct", "GET", lambda w: f"/sessions/entries/{w.entry.public_id}/correct", page_capture),
     Page(
         "sessions:correct",
@@ -324,6 +394,12 @@ PAGE_CASES = [
         lambda w: f"/sessions/entries/{w.internal_a.public_id}/correct",
         page_aurelian_internal_capture,
         lambda w: {"client_id": str(uuid.uuid4()), "text": "Aurelian eyes only (corrected)."},
+    ),
+    Page(
+        "sessions:accept_reading",
+        "POST",
+        lambda w: f"/sessions/entries/{w.reading.public_id}/accept",
+        page_recording_delegation_capture,
     ),
     Page("sessions:minutes", "GET", lambda w: f"/sessions/{w.s_ready.public_id}/minutes", page_read),
     Page(
@@ -347,6 +423,12 @@ PAGE_CASES = [
         {"text": "Read 'two' for 'three'."},
     ),
     Page(
+        "sessions:corrigendum_approve",
+        "POST",
+        lambda w: f"/sessions/{w.s_approved.public_id}/minutes/corrigenda/1/approve",
+        page_heads_then_redirect,
+    ),
+    Page(
         "sessions:retry_summary",
         "POST",
         lambda w: f"/sessions/{w.s_failed.public_id}/summary/retry",
@@ -367,6 +449,13 @@ PAGE_CASES = [
         lambda w: f"/record/formulations/{w.formulation.public_id}/versions",
         lambda a: "redirect-to-point" if a in CAPTURERS else page_capture(a),
         {"language": "ru", "text": "Суда проходят свободно."},
+    ),
+    Page(
+        "agreements:consent",
+        "POST",
+        lambda w: f"/record/formulations/{w.formulation.public_id}/consent",
+        lambda a: "redirect-to-negotiation" if a in CAPTURERS else page_capture(a),
+        data_for_actor=lambda w, a: {"parties": [own_party_pk(w, a)], "action": "agree"},
     ),
     Page("agreements:new_formulation", "GET", lambda w: f"/record/sessions/{sid(w)}/formulations/new", page_capture),
     Page(
@@ -391,22 +480,30 @@ def scene(world, make_user):
     make_user("new_a", delegation=world.aurelian)
     make_user("new_s", delegation=world.severian)
     world = build_scene(world)
+    m = world.membership
+    # Severia records its own reading of the Aurelians' opening entry.
+    world.reading, _ = world.entry.correct(
+        membership=m(world.other_note_taker), client_id=uuid.uuid4(), text="Opening remarks by both heads."
+    )
     world.participant = Participant.objects.create(
         negotiation=world.negotiation, party=world.aurelia, name="Tomas Reyes"
     )
-    head = world.membership(world.head)
+    head = m(world.head)
 
     def closed_with_summary(title: str) -> Session:
         session = Session.schedule(negotiation=world.negotiation, title=title)
-        session.close()
+        session.close(by=head)
         summary_build(summary=Summary.objects.create(session=session))
         return session
 
     world.s_ready = closed_with_summary("Ready")
     world.s_approved = closed_with_summary("Approved")
     world.s_approved.summary.approve(membership=head)
+    world.s_approved.summary.approve(membership=m(world.other_head))
+    # A corrigendum neither party has approved yet, so that either head may approve it here.
+    Corrigendum.objects.create(summary=world.s_approved.summary, number=1, text="Read 'two'.", issued_by=world.head)
     world.s_failed = Session.schedule(negotiation=world.negotiation, title="Failed")
-    world.s_failed.close()
+    world.s_failed.close(by=head)
     Summary.objects.create(session=world.s_failed, status=Summary.Status.FAILED, error="Worker lost.")
     return world
 
@@ -446,11 +543,20 @@ def test_pages_answer_each_kind_of_user_as_the_access_rules_say(scene, client, a
     if case.method == "GET":
         response = client.get(url, headers={"HX-Request": "true"})
     else:
-        data = case.data(scene) if callable(case.data) else (case.data or {})
+        if case.data_for_actor is not None:
+            data = case.data_for_actor(scene, actor)
+        else:
+            data = case.data(scene) if callable(case.data) else (case.data or {})
         response = client.post(url, data, headers={"HX-Request": "true"})
     expected = case.expect(actor)
     if expected == "redirect-to-console":
         assert response.status_code == 302 and response.url == scene.session.get_absolute_url()
+        return
+    if expected == "redirect-to-reopened-console":
+        assert response.status_code == 302 and response.url == scene.s_ready.get_absolute_url()
+        return
+    if expected == "redirect-to-negotiation":
+        assert response.status_code == 302 and response.url == scene.negotiation.get_absolute_url()
         return
     if expected == "redirect-to-point":
         assert response.status_code == 302 and "/record/points/" in response.url
@@ -464,7 +570,9 @@ def test_pages_answer_each_kind_of_user_as_the_access_rules_say(scene, client, a
 
 
 @pytest.mark.parametrize(
-    "case", [c for c in PAGE_CASES if c.method == "POST" and c.name != "sessions:correct"], ids=lambda c: c.name
+    "case",
+    [c for c in PAGE_CASES if c.method == "POST" and c.name not in {"sessions:correct", "sessions:close"}],
+    ids=lambda c: c.name,
 )
 def test_post_only_pages_refuse_get(scene, client, case):
     client.force_login(scene.head)
@@ -511,12 +619,12 @@ def test_the_entry_list_never_carries_another_delegations_internal_entries(scene
         .get(f"/sessions/{scene.session.public_id}/entries")
         .json()["entries"]
     ]
-    assert texts == ["Opening remarks.", "Severian eyes only."]
+    assert texts == ["Opening remarks.", "Severian eyes only.", "Opening remarks by both heads."]
 
 
 def test_the_shared_numbering_has_no_gap_where_internal_entries_were_written(scene, api):
     entries = api.as_user(scene.other_head).get(f"/sessions/{scene.session.public_id}/entries").json()["entries"]
-    assert [(e["stream"], e["seq"]) for e in entries] == [("record", 1), ("internal", 1)]
+    assert [(e["stream"], e["seq"]) for e in entries] == [("record", 1), ("internal", 1), ("record", 2)]
 
 
 def test_an_outsider_lists_no_negotiations_of_others(scene, api):

@@ -103,3 +103,56 @@ def test_the_openapi_document_is_served(client):
     response = client.get("/api/v1/openapi.json")
     assert response.status_code == 200
     assert "/api/v1/sessions/{session_id}/entries" in response.json()["paths"]
+
+
+def test_a_negotiation_shows_whether_the_secretariat_keeps_the_record_and_whom_my_acts_bind(secretariat, api):
+    w = secretariat
+    url = f"/negotiations/{w.negotiation.public_id}"
+    body = api.as_user(w.other_note_taker).get(url).json()
+    assert (body["secretariat_keeps_record"], body["my_acts_bind"]) == (False, [w.severia.name])
+    assert api.as_user(w.clerk).get(url).json()["my_acts_bind"] == []
+    w.negotiation.secretariat_keeps_record = True
+    w.negotiation.save()
+    body = api.as_user(w.scribe).get(url).json()
+    assert (body["secretariat_keeps_record"], body["my_acts_bind"]) == (True, [w.aurelia.name, w.severia.name])
+    assert api.as_user(w.head).get("/negotiations").json()[0]["my_acts_bind"] == [w.aurelia.name]
+
+
+class TestActs:
+    @pytest.fixture
+    def scene(self, world):
+        from tests.scene import build_scene
+
+        scene = build_scene(world)
+        scene.session.close(by=scene.membership(scene.other_head))
+        return scene
+
+    def test_every_member_reads_the_chain_of_acts(self, scene, api):
+        url = f"/negotiations/{scene.negotiation.public_id}/acts"
+        acts = api.as_user(scene.reviewer).get(url).json()["acts"]
+        assert [a["seq"] for a in acts] == list(range(1, len(acts) + 1))
+        assert [(a["kind"], a["party"], a["delegation"], a["by"]) for a in acts] == [
+            ("consent_confirmed", scene.aurelia.name, scene.aurelian.name, "note_taker"),
+            ("consent_noted", scene.severia.name, scene.aurelian.name, "note_taker"),
+            ("consent_confirmed", scene.severia.name, scene.severian.name, "other_note_taker"),
+            ("consent_confirmed", scene.aurelia.name, scene.aurelian.name, "note_taker"),
+            ("consent_noted", scene.severia.name, scene.aurelian.name, "note_taker"),
+            ("consent_confirmed", scene.severia.name, scene.severian.name, "other_head"),
+            ("session_closed", None, scene.severian.name, "other_head"),
+        ]
+        assert acts[1]["subject"] == str(scene.adref.public_id)
+        assert acts[1]["session"] == str(scene.session.public_id)
+        assert "awaiting Severian Federation's confirmation" in acts[1]["text"]
+        assert api.as_user(scene.other_note_taker).get(url).json()["acts"] == acts
+
+    def test_the_chain_read_through_the_api_is_the_stored_one(self, scene, api):
+        from sessions.models import Act
+
+        acts = api.as_user(scene.head).get(f"/negotiations/{scene.negotiation.public_id}/acts").json()["acts"]
+        stored = list(Act.objects.filter(negotiation=scene.negotiation).order_by("seq"))
+        assert [a["digest"] for a in acts] == [s.digest for s in stored]
+        assert Act.broken_links(scene.negotiation) == []
+
+    def test_after_skips_the_acts_already_read(self, scene, api):
+        acts = api.as_user(scene.head).get(f"/negotiations/{scene.negotiation.public_id}/acts", after=5).json()
+        assert [(a["seq"], a["kind"]) for a in acts["acts"]] == [(6, "consent_confirmed"), (7, "session_closed")]

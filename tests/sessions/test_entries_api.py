@@ -70,7 +70,8 @@ def test_a_closed_session_accepts_no_more_entries(scene, api):
     api.as_user(scene.note_taker)
     kept = {"client_id": str(uuid.uuid4()), "text": "Stored before the close."}
     assert api.post(entries_url(scene), kept).status_code == 201
-    assert api.post(f"/sessions/{scene.session.public_id}/close").json()["status"] == "closed"
+    assert api.as_user(scene.head).post(f"/sessions/{scene.session.public_id}/close").json()["status"] == "closed"
+    api.as_user(scene.note_taker)
     late = api.post(entries_url(scene), {"client_id": str(uuid.uuid4()), "text": "Too late."})
     assert late.status_code == 409
     assert "accepts no more entries" in late.json()["detail"]
@@ -79,7 +80,7 @@ def test_a_closed_session_accepts_no_more_entries(scene, api):
 
 
 def test_closing_twice_is_harmless(scene, api):
-    api.as_user(scene.note_taker)
+    api.as_user(scene.head)
     first = api.post(f"/sessions/{scene.session.public_id}/close").json()
     second = api.post(f"/sessions/{scene.session.public_id}/close").json()
     assert first["ended_at"] == second["ended_at"]
@@ -112,6 +113,7 @@ def test_a_correction_is_a_new_entry_and_the_original_stays(scene, api):
     )
     assert response.status_code == 201
     assert response.json()["supersedes"] == str(scene.entry.public_id)
+    assert response.json()["disputes"] is None
     scene.entry.refresh_from_db()
     assert scene.entry.text == "Opening remarks."
     texts = [e["text"] for e in api.get(entries_url(scene)).json()["entries"]]
@@ -121,15 +123,13 @@ def test_a_correction_is_a_new_entry_and_the_original_stays(scene, api):
 def test_the_second_of_two_concurrent_corrections_gets_a_conflict_with_both_texts(scene, api):
     url = f"/entries/{scene.entry.public_id}/corrections"
     first = api.as_user(scene.note_taker).post(url, {"client_id": str(uuid.uuid4()), "text": "Version by Ilan."})
-    second = api.as_user(scene.other_note_taker).post(
-        url, {"client_id": str(uuid.uuid4()), "text": "Version by Dmitri."}
-    )
+    second = api.as_user(scene.head).post(url, {"client_id": str(uuid.uuid4()), "text": "Version by Amara."})
     assert first.status_code == 201
     assert second.status_code == 409
     body = second.json()
     assert body["original"]["text"] == "Opening remarks."
     assert body["current"]["text"] == "Version by Ilan."
-    assert body["yours"]["text"] == "Version by Dmitri."
+    assert body["yours"]["text"] == "Version by Amara."
     assert "already corrected" in body["detail"]
 
 
