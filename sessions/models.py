@@ -720,7 +720,12 @@ class Summary(models.Model):
                 raise ValidationError("These minutes are approved; add a corrigendum instead.")
             if locked.status != self.Status.READY:
                 raise ValidationError("The summary is not ready yet; wait for it to be built.")
-            if version is not None and version != locked.narrative_version:
+            if version is None:
+                raise ValidationError(
+                    "Send the narrative_version you loaded with the narrative, so that your save never "
+                    "overwrites someone else's; it is in the summary."
+                )
+            if version != locked.narrative_version:
                 editor = locked.narrative_edited_by
                 raise NarrativeConflict(
                     locked.narrative, text, (editor.get_full_name() or editor.get_username()) if editor else "Someone"

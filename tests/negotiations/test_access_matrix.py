@@ -254,7 +254,7 @@ API_CASES = [
         "/sessions/{session_id}/minutes/narrative",
         lambda w: f"/sessions/{w.s_ready.public_id}/minutes/narrative",
         heads_only,
-        lambda w, a: {"narrative": "Edited."},
+        lambda w, a: {"narrative": "Edited.", "version": w.s_ready.summary.narrative_version},
     ),
     Case(
         "POST",
@@ -407,7 +407,7 @@ PAGE_CASES = [
         "POST",
         lambda w: f"/sessions/{w.s_ready.public_id}/minutes/narrative",
         page_heads_then_redirect,
-        {"narrative": "Edited."},
+        {"narrative": "Edited.", "narrative_version": "0"},
     ),
     Page(
         "sessions:minutes_approve",

@@ -38,8 +38,11 @@ def test_a_ready_summary_carries_its_content_and_a_drafted_narrative(scene, api)
 
 def test_a_head_edits_the_narrative_but_a_note_taker_cannot(scene, api):
     assert api.as_user(scene.note_taker).post(url(scene, "minutes/narrative"), {"narrative": "x"}).status_code == 403
-    response = api.as_user(scene.head).post(
-        url(scene, "minutes/narrative"), {"narrative": "Talks were frank.\nЛёд тронулся."}
+    unversioned = api.as_user(scene.head).post(url(scene, "minutes/narrative"), {"narrative": "Talks were frank."})
+    assert unversioned.status_code == 400 and "narrative_version" in unversioned.json()["detail"]
+    version = api.get(url(scene, "summary")).json()["narrative_version"]
+    response = api.post(
+        url(scene, "minutes/narrative"), {"narrative": "Talks were frank.\nЛёд тронулся.", "version": version}
     )
     assert response.json()["narrative"] == "Talks were frank.\nЛёд тронулся."
 
@@ -51,7 +54,9 @@ def test_approval_freezes_the_minutes_once_every_party_approved_with_who_and_whe
     body = api.as_user(scene.other_head).post(url(scene, "minutes/approve")).json()
     assert body["approved"] is True and body["approved_by"] == "other_head" and body["approved_at"]
     assert Session.objects.get(pk=scene.session.pk).status == Session.Status.MINUTES_APPROVED
-    edit = api.post(url(scene, "minutes/narrative"), {"narrative": "Rewritten later."})
+    edit = api.post(
+        url(scene, "minutes/narrative"), {"narrative": "Rewritten later.", "version": body["narrative_version"]}
+    )
     assert edit.status_code == 400
     assert "add a corrigendum instead" in edit.json()["detail"]
     assert api.post(url(scene, "minutes/approve")).status_code == 400
