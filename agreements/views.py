@@ -1,54 +1,165 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from uuid import UUID
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
-from agreements.models import AgreementRefused, Formulation, Point
+from agreements.models import Agreement, AgreementRefused, Formulation, PartyConsent, Point, consent_states
 from negotiations.access import CAPTURE_ROLES, get_for_user
-from negotiations.models import Membership
-from sessions.models import Entry, Session
+from negotiations.models import Membership, Negotiation, Party
+from sessions.models import Entry, Session, SessionClosed
+
+
+def recorder(event: Agreement | None) -> str:
+    """Who recorded an act, and for which delegation: "Ilan Morel (Aurelia)"."""
+    if event is None:
+        return ""
+    user = event.recorded_by
+    name = user.get_full_name() or user.get_username()
+    return f"{name} ({event.delegation.label})" if event.delegation is not None else name
+
+
+@dataclass
+class PartyStanding:
+    """One party's consent to one formulation, as the console shows it to
+    one member: confirmed (by whom), noted by another delegation and
+    awaiting the party's own confirmation, or nothing yet; and what the
+    member may do about it."""
+
+    party: Party
+    state: PartyConsent
+    mine: bool  # the member's acts bind this party
+
+    @property
+    def consent(self) -> str | None:
+        return self.state.consent
+
+    @property
+    def confirmed_by(self) -> str:
+        return recorder(self.state.consent_event)
+
+    @property
+    def noted_by(self) -> str:
+        return recorder(self.state.noted_event)
+
+    @property
+    def noted_ad_referendum(self) -> bool:
+        return bool(self.state.noted_event and self.state.noted_event.ad_referendum)
+
+    @property
+    def awaits_capital(self) -> bool:
+        return self.state.consent == "confirmed" and self.state.ad_referendum and self.state.capitals != "confirmed"
+
+    @property
+    def capitals_by(self) -> str:
+        return recorder(self.state.capitals_event)
+
+    @property
+    def can_confirm(self) -> bool:
+        """One click confirms what another delegation noted for this party."""
+        return self.mine and self.state.consent == "noted"
+
+    @property
+    def can_tick(self) -> bool:
+        """In the "Agreed" form: any party while nothing is recorded for it
+        (the member's own is confirmed, another's noted). A consent already
+        noted for the member's own party is confirmed with its own button."""
+        return self.state.consent is None
+
+    @property
+    def capital_action(self) -> str:
+        """ "confirm", "note" or "" for the capitals' confirmation of this party."""
+        if not self.awaits_capital:
+            return ""
+        if self.mine:
+            return "confirm"
+        return "note" if self.state.capitals is None else ""
+
+
+def annotate_consents(formulations: list[Formulation], membership: Membership, parties: list[Party]) -> None:
+    """Give each formulation ``party_standings`` (one per party, in the
+    negotiation's order), replayed from its events in one query."""
+    events: dict[int, list[Agreement]] = {}
+    for event in (
+        Agreement.objects.filter(formulation__in=formulations)
+        .select_related("delegation__party", "recorded_by")
+        .prefetch_related("parties")
+        .order_by("recorded_at", "pk")
+    ):
+        events.setdefault(event.formulation_id, []).append(event)
+    bound = {p.pk for p in membership.bound_parties()}
+    for formulation in formulations:
+        states = consent_states(events.get(formulation.pk, []), [p.pk for p in parties])
+        formulation.party_standings = [PartyStanding(p, states[p.pk], p.pk in bound) for p in parties]
+        formulation.can_tick_any = any(s.can_tick for s in formulation.party_standings)
+        formulation.any_consent = any(s.consent for s in formulation.party_standings)
 
 
 def formulations_context(session: Session, membership: Membership) -> dict:
     negotiation = session.negotiation
     points = list(negotiation.points.all())
-    formulations = (
+    parties = list(negotiation.parties.all())
+    formulations = list(
         Formulation.objects.filter(point__negotiation=negotiation)
         .exclude(status__in=[Formulation.Status.SUPERSEDED, Formulation.Status.WITHDRAWN])
         .select_related("point", "party", "session")
         .order_by("point__number", "created_at")
     )
+    annotate_consents(formulations, membership, parties)
     by_point: dict[int, list[Formulation]] = {}
     for formulation in formulations:
         by_point.setdefault(formulation.point_id, []).append(formulation)
     return {
         "points": [(p, by_point.get(p.pk, [])) for p in points],
-        "all_parties": list(negotiation.parties.all()),
+        "all_parties": parties,
         "languages": negotiation.working_languages,
     }
 
 
-def _notify_open_sessions(session: Session) -> None:
-    for open_session in session.negotiation.sessions.filter(
-        status__in=[Session.Status.SCHEDULED, Session.Status.IN_PROGRESS]
-    ):
+def _notify_open_sessions(negotiation: Negotiation, session: Session | None = None) -> None:
+    for open_session in negotiation.sessions.filter(status__in=[Session.Status.SCHEDULED, Session.Status.IN_PROGRESS]):
         open_session.changed()
-    session.changed()
+    if session is not None:
+        session.changed()
 
 
 def _panel(request: HttpRequest, session: Session, membership: Membership, *, error: str = "", status: int = 200):
     if not request.htmx:
+        if error:
+            messages.error(request, error)
         return redirect(session.get_absolute_url())
-    context = {"session": session, "membership": membership, "can_edit": membership.can_capture, "error": error}
+    context = {
+        "session": session,
+        "membership": membership,
+        "can_edit": membership.can_capture and not session.is_frozen,
+        "error": error,
+    }
     context |= formulations_context(session, membership)
     response = render(request, "sessions/console.html#formulations-panel", context, status=status)
     return trigger_client_event(response, "panelSaved", {"panel": "formulations"})
+
+
+def _refusal(error: Exception) -> str:
+    return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+
+
+def _named_parties(request: HttpRequest, negotiation: Negotiation) -> list[Party]:
+    ids = [raw for raw in request.POST.getlist("parties") if raw.isdigit()]
+    return list(negotiation.parties.filter(pk__in=ids))
+
+
+NO_PARTY = {
+    "agree": "Tick the party whose consent you record: yours, or another party's to note that it consented.",
+    "confirm": "Name the party whose capital confirmed the agreement; each party's capital confirms for itself.",
+}
 
 
 @require_GET
@@ -91,22 +202,29 @@ def propose(request: HttpRequest, session_id: UUID) -> HttpResponse:
                 session=session,
                 entry=entry,
             )
+    except SessionClosed as error:
+        return _panel(request, session, membership, error=str(error), status=409)
     except (ValidationError, AgreementRefused) as error:
-        message = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-        return _panel(request, session, membership, error=message, status=400)
-    _notify_open_sessions(session)
+        return _panel(request, session, membership, error=_refusal(error), status=400)
+    _notify_open_sessions(session.negotiation, session)
     return _panel(request, session, membership)
 
 
 @require_POST
 def agree(request: HttpRequest, session_id: UUID, formulation_id: UUID) -> HttpResponse:
+    """Record consent (or capitals' confirmation) at the table: confirmed
+    for the parties the member binds, noted for any other party, awaiting
+    that party's own confirmation."""
     session, access = get_for_user(request.user, Session, session_id, roles=CAPTURE_ROLES)
     formulation, _ = get_for_user(request.user, Formulation, formulation_id, roles=CAPTURE_ROLES)
     if formulation.point.negotiation_id != session.negotiation_id:
         raise PermissionDenied("That formulation belongs to another negotiation.")
-    parties = list(session.negotiation.parties.filter(pk__in=request.POST.getlist("parties")))
+    action = "confirm" if request.POST.get("action") == "confirm" else "agree"
+    parties = _named_parties(request, session.negotiation)
+    if not parties:
+        return _panel(request, session, access.membership, error=NO_PARTY[action], status=400)
     try:
-        if request.POST.get("action") == "confirm":
+        if action == "confirm":
             formulation.confirm(parties=parties, membership=access.membership, session=session)
         else:
             formulation.agree(
@@ -115,11 +233,58 @@ def agree(request: HttpRequest, session_id: UUID, formulation_id: UUID) -> HttpR
                 session=session,
                 ad_referendum=request.POST.get("ad_referendum") == "1",
             )
-    except (ValidationError, AgreementRefused) as error:
-        message = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-        return _panel(request, session, access.membership, error=message, status=409)
-    _notify_open_sessions(session)
+    except (ValidationError, AgreementRefused, SessionClosed) as error:
+        return _panel(request, session, access.membership, error=_refusal(error), status=409)
+    _notify_open_sessions(session.negotiation, session)
     return _panel(request, session, access.membership)
+
+
+@require_POST
+def consent(request: HttpRequest, formulation_id: UUID) -> HttpResponse:
+    """A party confirms its own consent (or its capital's confirmation)
+    outside a session: from the desk, the point's page, or a closed
+    session's console. Only the parties the member binds may be named here;
+    noting another party's consent belongs in the session where it was given."""
+    formulation, access = get_for_user(
+        request.user,
+        Formulation,
+        formulation_id,
+        roles=CAPTURE_ROLES,
+        queryset=Formulation.objects.select_related("point"),
+    )
+    membership = access.membership
+    negotiation = access.negotiation
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = negotiation.get_absolute_url()
+    action = "confirm" if request.POST.get("action") == "confirm" else "agree"
+    parties = _named_parties(request, negotiation)
+    if not parties:
+        messages.error(request, NO_PARTY[action])
+        return redirect(back)
+    bound = {p.pk for p in membership.bound_parties()}
+    others = [p.label for p in parties if p.pk not in bound]
+    if others:
+        raise PermissionDenied(
+            f"Only {' and '.join(others)}'s own delegation can confirm for {' and '.join(others)}. "
+            "Note another party's consent in the session where it was given."
+        )
+    try:
+        if action == "confirm":
+            formulation.confirm(parties=parties, membership=membership)
+        else:
+            formulation.agree(
+                parties=parties, membership=membership, ad_referendum=request.POST.get("ad_referendum") == "1"
+            )
+    except (ValidationError, AgreementRefused, SessionClosed) as error:
+        messages.error(request, _refusal(error))
+        return redirect(back)
+    names = ", ".join(p.label for p in parties)
+    what = "capital's confirmation" if action == "confirm" else "consent"
+    done = f" The text of point {formulation.point.number} is {formulation.get_status_display().lower()}."
+    messages.success(request, f"{names}'s {what} is confirmed.{done if formulation.is_agreed else ''}")
+    _notify_open_sessions(negotiation)
+    return redirect(back)
 
 
 @require_GET
@@ -127,7 +292,6 @@ def point(request: HttpRequest, point_id: UUID) -> HttpResponse:
     """A point's history: every formulation in order with its events, and a
     word-level comparison of any two."""
     from agreements.diff import word_diff
-    from agreements.models import Agreement
 
     point, access = get_for_user(request.user, Point, point_id)
     formulations = list(
@@ -135,9 +299,11 @@ def point(request: HttpRequest, point_id: UUID) -> HttpResponse:
     )
     events = list(
         Agreement.objects.filter(formulation__point=point)
-        .select_related("formulation", "session", "recorded_by")
+        .select_related("formulation__party", "session", "recorded_by", "delegation__party")
         .prefetch_related("parties")
+        .order_by("recorded_at", "pk")
     )
+    follow_noted_acts(events)
     timeline = sorted(
         [("formulation", f.created_at, f) for f in formulations] + [("event", e.recorded_at, e) for e in events],
         key=lambda item: item[1],
@@ -162,10 +328,34 @@ def point(request: HttpRequest, point_id: UUID) -> HttpResponse:
     return render(request, "agreements/point.html", context)
 
 
+def follow_noted_acts(events: list[Agreement]) -> None:
+    """Give each event ``by`` (who recorded it, for which delegation) and
+    each noted one ``confirmations``, the later events in which a party
+    confirmed it itself (until the text is reopened), and ``awaiting``, the
+    parties that have not yet."""
+    waiting: dict[tuple[int, str, int], list[Agreement]] = {}
+    for event in events:
+        event.by = recorder(event)
+        event.confirmations = []
+        event.awaiting = []
+        if event.kind == Agreement.Kind.REOPENED:
+            waiting = {k: v for k, v in waiting.items() if k[0] != event.formulation_id}
+            continue
+        for party in event.parties.all():
+            key = (event.formulation_id, event.kind, party.pk)
+            if not event.binding:
+                waiting.setdefault(key, []).append(event)
+                continue
+            for noted in waiting.pop(key, []):
+                noted.confirmations.append((party, event))
+    for event in events:
+        confirmed = {party.pk for party, _ in event.confirmations}
+        if not event.binding and event.kind != Agreement.Kind.REOPENED:
+            event.awaiting = [p for p in event.parties.all() if p.pk not in confirmed]
+
+
 @require_POST
 def reopen(request: HttpRequest, formulation_id: UUID) -> HttpResponse:
-    from django.contrib import messages
-
     from negotiations.access import HEAD_ROLES
 
     formulation, access = get_for_user(request.user, Formulation, formulation_id, roles=HEAD_ROLES)
@@ -180,8 +370,6 @@ def reopen(request: HttpRequest, formulation_id: UUID) -> HttpResponse:
 
 @require_POST
 def add_version(request: HttpRequest, formulation_id: UUID) -> HttpResponse:
-    from django.contrib import messages
-
     formulation, access = get_for_user(request.user, Formulation, formulation_id, roles=CAPTURE_ROLES)
     try:
         formulation.add_version(

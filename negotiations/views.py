@@ -38,9 +38,12 @@ def detail(request: HttpRequest, negotiation_id: UUID) -> HttpResponse:
         and (not session or (s.last_session and str(s.last_session.public_id) == session))
     ]
     progress = progress_by_session(negotiation)
+    membership = access.membership
     context = {
         "negotiation": negotiation,
-        "membership": access.membership,
+        "membership": membership,
+        # the parties whose noted consent this member may confirm with one click
+        "confirms_for": {p.pk for p in membership.bound_parties()} if membership.can_capture else set(),
         "sessions": sessions,
         "parties": list(negotiation.parties.all()),
         "standings": shown,
@@ -49,6 +52,7 @@ def detail(request: HttpRequest, negotiation_id: UUID) -> HttpResponse:
         "counts": {key: sum(1 for s in standings if s.status == key) for key, _ in POINT_STATUSES},
         "open_brackets": sum(s.open_brackets for s in standings),
         "awaiting_confirmation": sum(1 for s in standings for c in s.consents if c.state == "ad_referendum"),
+        "noted_consents": sum(1 for s in standings for c in s.consents if c.state == "noted"),
         "filters": {"status": status, "party": party, "session": session},
         "progress": progress,
         "chart": progress_chart(progress),

@@ -7,32 +7,76 @@ state and who is present, once; every stream then takes what its member may
 see from memory. A stream that reconnects from further back than the feed
 holds replays from the database on its own. Between wake-ups no stream holds
 a database connection.
+
+Beside them, ``pending_lines`` keeps what each open console last said about
+the lines it has typed but not yet had stored, for the head's close dialog.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import redis
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Max, Q
 
 from negotiations.models import Membership
-from sessions.live import HEARTBEAT_SECONDS, Cursor, hub, presence, sse
+from sessions.live import HEARTBEAT_SECONDS, Cursor, _redis, hub, presence, sse
 from sessions.models import Entry, Session, Summary
 
 BATCH = 200
 WINDOW = 5000
-ENTRY_RELATED = ("session", "speaker__party", "party", "author", "delegation", "supersedes", "agenda_item")
-ENTRY_PREFETCH = ("corrections", "formulations__point", "formulations__party")
+ENTRY_RELATED = (
+    "session",
+    "speaker__party",
+    "party",
+    "author",
+    "delegation__party",
+    "supersedes",
+    "disputes__delegation__party",
+    "accepts__delegation__party",
+    "agenda_item",
+)
+ENTRY_PREFETCH = (
+    "corrections",
+    "formulations__point",
+    "formulations__party",
+    "readings__delegation__party",
+    "readings__author",
+    "readings__acceptances",
+)
+PENDING_PREFIX = "verbatim:pending:"
+PENDING_KEEP_SECONDS = 15 * 60  # a console not heard from for this long is forgotten
+PENDING_SILENT_SECONDS = 45.0  # a console that reports every 15 s and has not for this long may be offline
 
-# render(entry, corrected_original_or_None, can_edit) -> the event's data
-Render = Callable[[Entry, Entry | None, bool], str]
-# render_in_place(entries, can_edit) -> data redrawing those rows where they stand
-RenderInPlace = Callable[[list[Entry], bool], str]
+
+@dataclass(frozen=True)
+class Viewer:
+    """What a rendered row depends on besides the entry: whether the member
+    may capture, and which delegation they sit with (a row offers "Correct"
+    to the delegation that recorded it, "Record our reading" to the others,
+    and "Accept this reading" only to the recording delegation)."""
+
+    can_edit: bool
+    delegation_id: int
+
+    @classmethod
+    def of(cls, membership: Membership) -> Viewer:
+        return cls(can_edit=membership.can_capture, delegation_id=membership.delegation_id)
+
+
+# render(entry, original_or_None, viewer) -> the event's data; the original is
+# the entry a correction supersedes or a reading disputes, redrawn in place.
+Render = Callable[[Entry, Entry | None, Viewer], str]
+# render_in_place(entries, viewer) -> data redrawing those rows where they stand
+RenderInPlace = Callable[[list[Entry], Viewer], str]
 
 
 def _entries(**filters) -> list[Entry]:
@@ -41,8 +85,14 @@ def _entries(**filters) -> list[Entry]:
     )
 
 
+def original_of(entry: Entry) -> int | None:
+    """The entry whose row changes when this one arrives: the one it
+    corrects (or whose reading it accepts), or the one it disputes."""
+    return entry.supersedes_id or entry.disputes_id
+
+
 def _originals(entries: list[Entry]) -> dict[int, Entry]:
-    ids = {e.supersedes_id for e in entries if e.supersedes_id}
+    ids = {original_of(e) for e in entries} - {None}
     return {e.pk: e for e in _entries(pk__in=ids)} if ids else {}
 
 
@@ -83,12 +133,13 @@ class SessionFeed:
             if self.base_pk is None:
                 self.base_pk = Entry.objects.filter(session_id=self.session_id).aggregate(m=Max("pk"))["m"] or 0
             new = _entries(session_id=self.session_id, pk__gt=self.high_pk)
-            self.originals.update(_originals(new))
-            for original_pk in {e.supersedes_id for e in new if e.supersedes_id}:
-                # the corrected entry now renders as corrected: forget its cached rows
-                self.rendered = {k: v for k, v in self.rendered.items() if k[1] != original_pk}
+            originals = _originals(new)
+            self.originals.update(originals)
+            # A corrected or disputed entry now renders differently: forget its cached rows, and
+            # keep its fresh copy, so that a stream that has not shown it yet shows it as it now is.
+            self.rendered = {k: v for k, v in self.rendered.items() if k[1] not in originals}
             # Readers iterate the list without a lock: publish a new list, never change one in place.
-            entries = self.entries + new
+            entries = [originals.get(x.pk, x) for x in self.entries] + new
             if len(entries) > WINDOW:
                 dropped = entries[: len(entries) - WINDOW]
                 entries = entries[len(dropped) :]
@@ -128,10 +179,10 @@ class SessionFeed:
             ),
         }
 
-    def render(self, kind: str, render: Render, entry: Entry, can_edit: bool) -> str:
-        key = (kind, entry.pk, can_edit)
+    def render(self, kind: str, render: Render, entry: Entry, viewer: Viewer) -> str:
+        key = (kind, entry.pk, viewer)
         if key not in self.rendered:
-            self.rendered[key] = render(entry, self.originals.get(entry.supersedes_id), can_edit)
+            self.rendered[key] = render(entry, self.originals.get(original_of(entry)), viewer)
         return self.rendered[key]
 
 
@@ -161,16 +212,18 @@ class SessionReader:
         panels: bool,
         resumed: bool,
         render_in_place: RenderInPlace | None = None,
+        known_status: str | None = None,
     ) -> None:
         self.session_id = session_id
         self.membership = membership
-        self.can_edit = membership.can_capture
+        self.viewer = Viewer.of(membership)
         self.internal_stream = Entry.stream_for(Entry.Visibility.INTERNAL, membership.delegation)
         self.cursor = cursor
         self.render = render
         self.kind = kind
         self.panels = panels
         self.resumed = resumed
+        self.known_status = known_status  # the session's status as the console last showed it
         self.render_in_place = render_in_place
         self.feed = feed_for(session_id, session_key)
         self.feed.readers += 1
@@ -210,7 +263,7 @@ class SessionReader:
             self.last_pk = upto
         for entry in snapshot:
             if entry.pk > self.last_pk and self.visible(entry) and self._unseen(entry):
-                data = feed.render(self.kind, self.render, entry, self.can_edit)
+                data = feed.render(self.kind, self.render, entry, self.viewer)
                 events.append(sse("entry", data, self._advance(entry)))
         self.last_pk = max(self.last_pk, upto)
         if self.panels:
@@ -234,7 +287,7 @@ class SessionReader:
                 )
                 originals = _originals(batch)
                 for entry in batch:
-                    data = self.render(entry, originals.get(entry.supersedes_id), self.can_edit)
+                    data = self.render(entry, originals.get(original_of(entry)), self.viewer)
                     events.append(sse("entry", data, self._advance(entry)))
                 if len(batch) < BATCH:
                     return events
@@ -245,7 +298,10 @@ class SessionReader:
         state = self.feed.state
         previous, self.state = self.state, dict(state)
         if previous is None and not self.resumed:
-            return []
+            if not self.known_status or self.known_status == state.get("status"):
+                return []
+            # the console missed a close or a reopening while it was away: every panel is stale
+            previous = {}
         previous = previous or {}
         events = [
             sse(name, value if name == "status" else "") for name, value in state.items() if previous.get(name) != value
@@ -253,7 +309,7 @@ class SessionReader:
         if self.render_in_place and previous.get("formulations") != state.get("formulations"):
             linked = [e for e in self.feed.linked if self.visible(e) and not self._unseen(e)]
             if linked:
-                events.append(sse("entry", self.render_in_place(linked, self.can_edit)))
+                events.append(sse("entry", self.render_in_place(linked, self.viewer)))
         return events
 
     def here(self) -> list[str]:
@@ -264,3 +320,69 @@ class SessionReader:
         self.feed.panel_readers -= 1 if self.panels else 0
         if self.feed.readers <= 0:
             _feeds.pop(self.session_id, None)
+
+
+@dataclass(frozen=True)
+class ConsoleQueue:
+    """What one open console last said about its queue of unsent lines."""
+
+    console: str
+    who: str
+    count: int
+    at: float  # when it said so (epoch seconds)
+
+    @property
+    def silent(self) -> bool:
+        """Not heard from lately: it may be offline, holding lines it could not report."""
+        return time.time() - self.at > PENDING_SILENT_SECONDS
+
+
+class PendingLines:
+    """Each console reports how many typed lines it has not yet had stored:
+    when the number changes and every 15 seconds while it is open. The
+    close dialog reads the reports; a report not renewed for 15 minutes is
+    forgotten. Kept in Redis beside presence (in this process without it).
+
+    An honest count, not a guarantee: a console that is offline cannot
+    report the lines typed since, so the dialog also names the consoles
+    that have gone silent."""
+
+    def __init__(self) -> None:
+        self._local: dict[str, dict[str, str]] = {}
+        self._lock = threading.Lock()
+
+    def report(self, session_key: str, console: str, who: str, count: int) -> None:
+        value = json.dumps({"who": who, "count": count, "at": time.time()})
+        if settings.REDIS_URL:
+            with contextlib.suppress(redis.RedisError):
+                client = _redis()
+                key = f"{PENDING_PREFIX}{session_key}"
+                client.hset(key, console, value)
+                client.expire(key, PENDING_KEEP_SECONDS)
+                return
+        with self._lock:
+            self._local.setdefault(session_key, {})[console] = value
+
+    def read(self, session_key: str) -> list[ConsoleQueue]:
+        raw: dict = {}
+        if settings.REDIS_URL:
+            try:
+                raw = {k.decode(): v.decode() for k, v in _redis().hgetall(f"{PENDING_PREFIX}{session_key}").items()}
+            except redis.RedisError:
+                raw = {}
+        else:
+            with self._lock:
+                raw = dict(self._local.get(session_key, {}))
+        queues = []
+        for console, value in raw.items():
+            try:
+                data = json.loads(value)
+                queue = ConsoleQueue(console, str(data["who"]), int(data["count"]), float(data["at"]))
+            except (ValueError, KeyError, TypeError):
+                continue
+            if time.time() - queue.at <= PENDING_KEEP_SECONDS:
+                queues.append(queue)
+        return sorted(queues, key=lambda q: (q.who, q.console))
+
+
+pending_lines = PendingLines()

@@ -13,6 +13,8 @@ urlpatterns = [
     path("<uuid:session_id>/attendance", views.attendance, name="attendance"),
     path("<uuid:session_id>/participants", views.add_participant, name="add_participant"),
     path("<uuid:session_id>/close", views.close, name="close"),
+    path("<uuid:session_id>/reopen", views.reopen, name="reopen"),
+    path("<uuid:session_id>/pending", views.pending, name="pending"),
     path("<uuid:session_id>/minutes", minutes_views.minutes, name="minutes"),
     path("<uuid:session_id>/minutes/narrative", minutes_views.minutes_narrative, name="minutes_narrative"),
     path("<uuid:session_id>/minutes/approve", minutes_views.minutes_approve, name="minutes_approve"),
@@ -24,4 +26,5 @@ urlpatterns = [
     ),
     path("<uuid:session_id>/summary/retry", minutes_views.retry_summary, name="retry_summary"),
     path("entries/<uuid:entry_id>/correct", views.correct, name="correct"),
+    path("entries/<uuid:entry_id>/accept", views.accept_reading, name="accept_reading"),
 ]

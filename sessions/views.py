@@ -4,9 +4,10 @@ import uuid
 from uuid import UUID
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.db import connection
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError, connection, transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -15,13 +16,21 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from negotiations.access import CAPTURE_ROLES, get_for_user
+from negotiations.access import CAPTURE_ROLES, HEAD_ROLES, get_for_user
 from negotiations.models import Membership
 from sessions import live
 from sessions.live import Cursor
-from sessions.models import Attendance, CorrectionConflict, Entry, Participant, Session, SessionClosed, Summary
-from sessions.services import session_close
-from sessions.streams import ENTRY_RELATED, SessionReader
+from sessions.models import (
+    ClientIdReused,
+    CorrectionConflict,
+    Entry,
+    Participant,
+    Session,
+    SessionClosed,
+    Summary,
+)
+from sessions.services import session_close, session_reopen
+from sessions.streams import ENTRY_PREFETCH, ENTRY_RELATED, SessionReader, Viewer, pending_lines
 
 KEYS = [
     ("Enter", "store the line as an entry"),
@@ -34,6 +43,15 @@ KEYS = [
 ]
 
 
+def grace_words(seconds: int | None = None) -> str:
+    """The grace period after a close, in words: "10 minutes"."""
+    seconds = settings.VERBATIM_CLOSE_GRACE_SECONDS if seconds is None else seconds
+    if seconds % 60 == 0 and seconds:
+        minutes = seconds // 60
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return f"{seconds} second{'s' if seconds != 1 else ''}"
+
+
 def _panels_context(session: Session, membership: Membership) -> dict:
     from agreements.views import formulations_context
 
@@ -43,8 +61,13 @@ def _panels_context(session: Session, membership: Membership) -> dict:
         "session": session,
         "negotiation": session.negotiation,
         "membership": membership,
+        "viewer": Viewer.of(membership),
         "can_capture": membership.can_capture and session.accepts_entries,
-        "can_edit": membership.can_capture,
+        # agenda, attendance and formulations are frozen once the session is closed
+        "can_edit": membership.can_capture and not session.is_frozen,
+        "can_close": Session.can_close(membership) and session.accepts_entries,
+        "can_reopen": Session.can_close(membership) and session.status == Session.Status.CLOSED,
+        "grace": grace_words(),
         "agenda": session.agenda_items.all(),
         "participants": [(p, p.pk in present) for p in participants],
         "parties": session.negotiation.parties.all(),
@@ -58,11 +81,14 @@ def _panels_context(session: Session, membership: Membership) -> dict:
 def detail(request: HttpRequest, session_id: UUID) -> HttpResponse:
     """The session's console: the live record, capture, and side panels."""
     session, access = get_for_user(request.user, Session, session_id)
-    membership = access.membership
+    return render(request, "sessions/console.html", _console_context(session, access.membership))
+
+
+def _console_context(session: Session, membership: Membership) -> dict:
     entries = list(
         session.visible_entries(membership)
         .select_related(*ENTRY_RELATED)
-        .prefetch_related("corrections", "formulations__point", "formulations__party")
+        .prefetch_related(*ENTRY_PREFETCH)
         .order_by("pk")
     )
     record = max((e.seq for e in entries if e.stream == Entry.RECORD_STREAM), default=0)
@@ -71,7 +97,7 @@ def detail(request: HttpRequest, session_id: UUID) -> HttpResponse:
         {"name": p.name, "party": p.party.name, "label": p.party.label}
         for p in session.negotiation.participants.select_related("party")
     ]
-    context = {
+    return {
         **_panels_context(session, membership),
         "entries": entries,
         "cursor": Cursor(record, internal),
@@ -79,7 +105,6 @@ def detail(request: HttpRequest, session_id: UUID) -> HttpResponse:
         "keys": KEYS,
         "kinds": Entry.Kind.choices,
     }
-    return render(request, "sessions/console.html", context)
 
 
 @require_GET
@@ -90,22 +115,24 @@ def panel(request: HttpRequest, session_id: UUID, name: str) -> HttpResponse:
     return render(request, f"sessions/console.html#{name}-panel", _panels_context(session, access.membership))
 
 
-def render_row(entry: Entry, original: Entry | None, can_edit: bool) -> str:
-    """The HTML a console receives for a new entry. A correction also
-    carries the corrected entry's row, swapped in place out of band."""
-    html = render_to_string("sessions/console.html#entry-row", {"entry": entry, "can_edit": can_edit})
+def _row(entry: Entry, viewer: Viewer, oob: bool = False) -> str:
+    return render_to_string(
+        "sessions/console.html#entry-row", {"entry": entry, "viewer": viewer, "can_edit": viewer.can_edit, "oob": oob}
+    )
+
+
+def render_row(entry: Entry, original: Entry | None, viewer: Viewer) -> str:
+    """The HTML a console receives for a new entry. A correction, or
+    another delegation's reading, also carries the row of the entry it
+    corrects or disputes, swapped in place out of band."""
+    html = _row(entry, viewer)
     if original is not None:
-        html += render_to_string(
-            "sessions/console.html#entry-row", {"entry": original, "can_edit": can_edit, "oob": True}
-        )
+        html += _row(original, viewer, oob=True)
     return html
 
 
-def render_rows_in_place(entries: list[Entry], can_edit: bool) -> str:
-    return "".join(
-        render_to_string("sessions/console.html#entry-row", {"entry": e, "can_edit": can_edit, "oob": True})
-        for e in entries
-    )
+def render_rows_in_place(entries: list[Entry], viewer: Viewer) -> str:
+    return "".join(_row(e, viewer, oob=True) for e in entries)
 
 
 def _who(request_user, membership: Membership) -> str:
@@ -138,6 +165,7 @@ async def stream(request: HttpRequest, session_id: UUID) -> StreamingHttpRespons
         panels=True,
         resumed=header is not None,
         render_in_place=render_rows_in_place,
+        known_status=request.GET.get("status"),
     )
     body = live.stream(
         str(session.public_id),
@@ -154,45 +182,92 @@ async def stream(request: HttpRequest, session_id: UUID) -> StreamingHttpRespons
 
 
 def _entry_row(request: HttpRequest, entry: Entry, membership: Membership) -> HttpResponse:
-    entry = (
-        Entry.objects.select_related(*ENTRY_RELATED)
-        .prefetch_related("corrections", "formulations__point", "formulations__party")
-        .get(pk=entry.pk)
+    entry = Entry.objects.select_related(*ENTRY_RELATED).prefetch_related(*ENTRY_PREFETCH).get(pk=entry.pk)
+    viewer = Viewer.of(membership)
+    return render(
+        request, "sessions/console.html#entry-row", {"entry": entry, "viewer": viewer, "can_edit": viewer.can_edit}
     )
-    return render(request, "sessions/console.html#entry-row", {"entry": entry, "can_edit": membership.can_capture})
 
 
 @require_http_methods(["GET", "POST"])
 def correct(request: HttpRequest, entry_id: UUID) -> HttpResponse:
-    """Correct an entry: a new entry supersedes it. If somebody corrected it
-    first, show both texts instead of overwriting theirs."""
+    """Correct an entry. Your own delegation's entry: a new entry supersedes
+    it; if somebody corrected it first, show both texts instead of
+    overwriting theirs. Another delegation's entry: record your reading
+    beside theirs (a dispute), until they accept it."""
     entry, access = get_for_user(
         request.user, Entry, entry_id, roles=CAPTURE_ROLES, queryset=Entry.objects.select_related(*ENTRY_RELATED)
     )
     membership = access.membership
+    own = entry.delegation_id == membership.delegation_id
     if request.method == "GET":
         if request.GET.get("cancel"):
             return _entry_row(request, entry, membership)
         return render(
             request,
             "sessions/console.html#correction-form",
-            {"entry": entry, "client_id": uuid.uuid4(), "text": entry.text},
+            {"entry": entry, "client_id": uuid.uuid4(), "text": entry.text, "own": own},
         )
     text = request.POST.get("text", "").replace("\r\n", "\n")
     try:
         client_id = uuid.UUID(request.POST.get("client_id", ""))
     except ValueError:
         client_id = uuid.uuid4()
-    context = {"entry": entry, "client_id": client_id, "text": text}
+    context = {"entry": entry, "client_id": client_id, "text": text, "own": own}
     try:
         entry.correct(membership=membership, client_id=client_id, text=text)
     except CorrectionConflict as conflict:
         context |= {"conflict": conflict, "client_id": uuid.uuid4()}
         return render(request, "sessions/console.html#correction-form", context, status=409)
-    except (ValidationError, SessionClosed) as error:
-        context["error"] = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-        return render(request, "sessions/console.html#correction-form", context, status=400)
+    except (ValidationError, SessionClosed, ClientIdReused) as error:
+        context["error"] = _message(error)
+        status = 409 if isinstance(error, SessionClosed) else 400
+        return render(request, "sessions/console.html#correction-form", context, status=status)
     return _entry_row(request, entry, membership)
+
+
+def acceptance_client_id(reading: Entry) -> uuid.UUID:
+    """One client id per reading: accepting twice (a double click, two
+    members at once) stores one acceptance."""
+    return uuid.uuid5(reading.public_id, "accept")
+
+
+@require_POST
+def accept_reading(request: HttpRequest, entry_id: UUID) -> HttpResponse:
+    """The recording delegation accepts another delegation's reading of its
+    entry: the reading's text supersedes the entry. Answers with the
+    disputed entry's row, redrawn."""
+    reading, access = get_for_user(
+        request.user, Entry, entry_id, roles=CAPTURE_ROLES, queryset=Entry.objects.select_related(*ENTRY_RELATED)
+    )
+    membership = access.membership
+    if reading.disputes_id is None:
+        return _row_refused(request, reading, "This entry is not another delegation's reading; nothing to accept.")
+    original = reading.disputes
+    if original.delegation_id != membership.delegation_id:
+        raise PermissionDenied(
+            f"Only the {original.delegation.name}, who recorded the entry, can accept a reading of it."
+        )
+    try:
+        reading.accept_reading(membership=membership, client_id=acceptance_client_id(reading))
+    except ClientIdReused:
+        pass  # somebody of the delegation accepted it at the same moment: it is accepted once
+    except (ValidationError, SessionClosed, CorrectionConflict) as error:
+        return _row_refused(request, original, _message(error), status=409)
+    if not request.htmx:
+        return redirect(original.session.get_absolute_url())
+    return _entry_row(request, original, membership)
+
+
+def _message(error: Exception) -> str:
+    return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+
+
+def _row_refused(request: HttpRequest, entry: Entry, message: str, status: int = 400) -> HttpResponse:
+    if request.htmx:
+        return HttpResponse(format_html('<p class="error" role="alert">{}</p>', message), status=status)
+    messages.error(request, message)
+    return redirect(entry.session.get_absolute_url())
 
 
 def _capture_access(request: HttpRequest, session_id: UUID) -> tuple[Session, Membership]:
@@ -207,10 +282,21 @@ def _panel_response(request: HttpRequest, session: Session, membership: Membersh
     return trigger_client_event(response, "panelSaved", {"panel": name})
 
 
-def _refused(request: HttpRequest, session: Session, error: ValidationError) -> HttpResponse:
-    message = " ".join(error.messages)
+def _refused(request: HttpRequest, session: Session, error: Exception) -> HttpResponse:
+    """A human answer when the model or the database refuses: 409 when the
+    session is frozen, 400 for what the member sent."""
+    if isinstance(error, SessionClosed):
+        message, status = str(error), 409
+    elif isinstance(error, DatabaseError):
+        session.refresh_from_db(fields=["status"])
+        message, status = (
+            f"Session {session.number} is {session.get_status_display().lower()}: this can no longer change.",
+            409,
+        )
+    else:
+        message, status = _message(error), 400
     if request.htmx:
-        return HttpResponse(format_html('<p class="error" role="alert">{}</p>', message), status=400)
+        return HttpResponse(format_html('<p class="error" role="alert">{}</p>', message), status=status)
     messages.error(request, message)
     return redirect(session.get_absolute_url())
 
@@ -219,11 +305,12 @@ def _refused(request: HttpRequest, session: Session, error: ValidationError) -> 
 def add_agenda_item(request: HttpRequest, session_id: UUID) -> HttpResponse:
     session, membership = _capture_access(request, session_id)
     try:
-        item = session.add_agenda_item(request.POST.get("title", ""))
-    except ValidationError as error:
+        with transaction.atomic():
+            item = session.add_agenda_item(request.POST.get("title", ""))
+            if request.POST.get("take_up"):
+                session.take_up(item)
+    except (ValidationError, SessionClosed, DatabaseError) as error:
         return _refused(request, session, error)
-    if request.POST.get("take_up"):
-        session.take_up(item)
     return _panel_response(request, session, membership, "agenda")
 
 
@@ -232,7 +319,10 @@ def take_up(request: HttpRequest, session_id: UUID) -> HttpResponse:
     session, membership = _capture_access(request, session_id)
     raw = request.POST.get("item", "")
     item = session.agenda_items.filter(pk=int(raw)).first() if raw.isdigit() else None
-    session.take_up(item)
+    try:
+        session.take_up(item)
+    except (ValidationError, SessionClosed, DatabaseError) as error:
+        return _refused(request, session, error)
     return _panel_response(request, session, membership, "agenda")
 
 
@@ -243,16 +333,16 @@ def attendance(request: HttpRequest, session_id: UUID) -> HttpResponse:
     participant = session.negotiation.participants.filter(public_id=request.POST.get("participant")).first()
     if participant is None:
         return _refused(request, session, ValidationError("That participant is not part of this negotiation."))
-    if request.POST.get("present") == "1":
-        Attendance.objects.get_or_create(session=session, participant=participant)
-    else:
-        Attendance.objects.filter(session=session, participant=participant).delete()
-    session.changed()
+    try:
+        session.set_attendance(participant, request.POST.get("present") == "1")
+    except (ValidationError, SessionClosed, DatabaseError) as error:
+        return _refused(request, session, error)
     return _panel_response(request, session, membership, "attendance")
 
 
 @require_POST
 def add_participant(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    """A new participant of the negotiation, marked present in this session."""
     session, membership = _capture_access(request, session_id)
     negotiation = session.negotiation
     name = request.POST.get("name", "").strip()
@@ -262,27 +352,93 @@ def add_participant(request: HttpRequest, session_id: UUID) -> HttpResponse:
         return _refused(request, session, ValidationError("Give the participant's name, party and function."))
     if negotiation.participants.filter(name=name).exists():
         return _refused(request, session, ValidationError(f"{name} is already a participant."))
-    participant = Participant.objects.create(negotiation=negotiation, party=party, name=name, function=function)
-    Attendance.objects.create(session=session, participant=participant)
-    session.changed()
+    try:
+        with transaction.atomic():
+            session.refuse_if_frozen("attendance")
+            participant = Participant.objects.create(negotiation=negotiation, party=party, name=name, function=function)
+            session.set_attendance(participant, True)
+    except (ValidationError, SessionClosed, DatabaseError) as error:
+        return _refused(request, session, error)
     return _panel_response(request, session, membership, "attendance")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def close(request: HttpRequest, session_id: UUID) -> HttpResponse:
-    session, membership = _capture_access(request, session_id)
+    """Closing is a head's act, after a confirmation that says how many
+    typed lines open consoles still hold and that lines captured before the
+    close are accepted, marked late, during the grace period."""
+    session, access = get_for_user(request.user, Session, session_id, roles=HEAD_ROLES)
+    membership = access.membership
+    if request.method == "GET":
+        if not session.accepts_entries:
+            messages.info(request, f"Session {session.number} is already {session.get_status_display().lower()}.")
+            return redirect(session.get_absolute_url())
+        context = {"session": session, **closing_context(session)}
+        if request.htmx:
+            return render(request, "sessions/console.html#close-dialog", context)
+        return render(request, "sessions/console.html", {**_console_context(session, membership), **context})
+    closed_now = session.accepts_entries
     session_close(session=session, by=membership)
-    messages.success(
-        request, f"Session {session.number} is closed. It accepts no more entries; its summary is being built."
-    )
+    if closed_now:
+        messages.success(
+            request,
+            f"Session {session.number} is closed. Lines captured before the close are still accepted for "
+            f"{grace_words()} and marked as recorded late. Its summary is being built.",
+        )
+    else:
+        messages.info(request, f"Session {session.number} was already {session.get_status_display().lower()}.")
     return redirect(session.get_absolute_url())
+
+
+def closing_context(session: Session) -> dict:
+    queues = pending_lines.read(str(session.public_id))
+    return {
+        "closing": True,
+        "pending_total": sum(q.count for q in queues),
+        "pending_consoles": [q for q in queues if q.count],
+        "silent_consoles": [q for q in queues if q.silent],
+        "grace": grace_words(),
+    }
+
+
+@require_POST
+def reopen(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    """A head takes a closed session up again, with a reason for the record,
+    until its minutes are approved."""
+    session, access = get_for_user(request.user, Session, session_id, roles=HEAD_ROLES)
+    try:
+        session_reopen(
+            session=session, by=access.membership, reason=request.POST.get("reason", "").replace("\r\n", "\n")
+        )
+    except (ValidationError, SessionClosed) as error:
+        messages.error(request, _message(error))
+    else:
+        messages.success(request, f"Session {session.number} is reopened; the reason is in the record.")
+    return redirect(session.get_absolute_url())
+
+
+@require_POST
+def pending(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    """A console says how many typed lines it has not yet had stored."""
+    session, access = get_for_user(request.user, Session, session_id, roles=CAPTURE_ROLES)
+    try:
+        console = uuid.UUID(request.POST.get("console", ""))
+        count = int(request.POST.get("count", ""))
+    except ValueError:
+        return HttpResponse("Send console (a UUID) and count (a whole number).", status=400)
+    if not 0 <= count <= 100_000:
+        return HttpResponse("count is between 0 and 100000.", status=400)
+    who = f"{request.user.get_full_name() or request.user.get_username()} ({access.membership.delegation.label})"
+    # keyed by member and console: nobody can overwrite another member's report
+    pending_lines.report(str(session.public_id), f"{request.user.pk}:{console}", who, count)
+    return HttpResponse(status=204)
 
 
 def _close_database_connection() -> None:
     connection.close()
 
 
-def render_json(entry: Entry, original: Entry | None, can_edit: bool) -> str:
+def render_json(entry: Entry, original: Entry | None, viewer: Viewer) -> str:
     from sessions.api import entry_out
     from sessions.live import json_dumps
 

@@ -8,7 +8,7 @@
   const session = root.dataset.session;
   const draftKey = `verbatim:draft:${session}`;
   const queueKey = `verbatim:queue:${session}`;
-  const failedKey = `verbatim:failed:${session}`;
+  const failedKey = `verbatim:failed:${session}`;   // the "not recorded" tray
   const csrf = JSON.parse(document.body.getAttribute("hx-headers") || "{}")["x-csrftoken"];
   const participants = JSON.parse(document.getElementById("participants-data").textContent);
   const timeline = document.getElementById("timeline");
@@ -21,9 +21,10 @@
   // the cursor the page was rendered with.
   let lastEventId = null;
   const streamUrl = (url) => {
-    if (!lastEventId) return url;
     const u = new URL(url, window.location.href);
-    u.searchParams.set("cursor", lastEventId);
+    if (lastEventId) u.searchParams.set("cursor", lastEventId);
+    // the status this console shows: a close or reopening missed while away is sent at once
+    u.searchParams.set("status", root.dataset.status);
     return u.pathname + u.search;
   };
   const installEventSourceFactory = () => {
@@ -32,6 +33,7 @@
   };
   installEventSourceFactory();
 
+  let sendQueued = () => {};   // set below for members who capture
   const setConnection = (state, text) => {
     connection.dataset.state = state;
     connection.textContent = text;
@@ -42,9 +44,11 @@
     source.addEventListener("entry", (e) => { if (e.lastEventId) lastEventId = e.lastEventId; });
     source.addEventListener("status", (e) => sessionStatus(e.data));
     source.addEventListener("gone", () => { setConnection("gone", "access ended"); source.close(); });
-    flush();
+    sendQueued();
   });
   document.body.addEventListener("htmx:sseError", () => setConnection("down", "reconnecting…"));
+  // Back on the network: the side panels may have missed changes (their reloads fail offline).
+  window.addEventListener("online", () => window.htmx && window.htmx.trigger(document.body, "refreshPanels"));
   // Never show the same entry twice, whatever the stream replays.
   document.body.addEventListener("htmx:sseBeforeMessage", (event) => {
     if (event.detail.type !== "entry") return;
@@ -63,6 +67,7 @@
   }).observe(timeline, { childList: true });
 
   const STATUS_LABELS = { scheduled: "Scheduled", in_progress: "In progress", closed: "Closed", minutes_approved: "Minutes approved" };
+  const isOpen = (status) => status === "scheduled" || status === "in_progress";
   const sessionStatus = (status) => {
     root.dataset.status = status;
     const badge = document.getElementById("status-panel");
@@ -70,23 +75,234 @@
       badge.textContent = STATUS_LABELS[status];
       badge.className = `badge status-${status}`;
     }
-    if (status !== "scheduled" && status !== "in_progress") {
-      const form = document.getElementById("capture");
-      if (form && !form.dataset.closed) {
-        form.dataset.closed = "1";
-        const note = document.createElement("p");
-        note.className = "notice";
-        note.textContent = "This session is now closed; it accepts no more entries. Reload to see the final record.";
-        form.before(note);
-        form.querySelectorAll("textarea, select, button").forEach((el) => { el.disabled = true; });
-      }
+    const form = document.getElementById("capture");
+    if (!form) return;
+    if (!isOpen(status) && !form.dataset.closed) {
+      // New lines are refused from now on; lines already typed keep being sent:
+      // those captured before the close are accepted, marked late, during the grace period.
+      form.dataset.closed = "1";
+      const note = document.createElement("p");
+      note.className = "notice";
+      note.id = "closed-notice";
+      note.textContent = `This session is now closed; it accepts no new lines. Lines typed before the close are still sent and recorded late for ${root.dataset.grace}; any the server refuses stay in the "Not recorded" tray.`;
+      form.before(note);
+      form.querySelectorAll("textarea, select, button").forEach((el) => { el.disabled = true; });
+    } else if (isOpen(status) && form.dataset.closed) {
+      delete form.dataset.closed;   // reopened by a head
+      document.getElementById("closed-notice")?.remove();
+      form.querySelectorAll("textarea, select, button").forEach((el) => { el.disabled = false; });
     }
   };
 
-  // ---- capture -------------------------------------------------------------
-  const form = document.getElementById("capture");
-  if (!form) return;
+  // ---- the queue of typed lines --------------------------------------------
+  // Only members who capture have one. It lives in localStorage until the
+  // server has stored each line, and is sent even after the session closed
+  // (the server accepts lines captured before the close for a grace period).
+  const pendingUrl = root.dataset.pendingUrl;
+  if (!pendingUrl) return;
+  const consoleId = crypto.randomUUID();
+  const load = (key) => { try { return JSON.parse(localStorage.getItem(key) || "[]"); } catch { return []; } };
+  const store = (key, value) => localStorage.setItem(key, JSON.stringify(value));
+  let queue = load(queueKey);
+  const form = document.getElementById("capture");   // absent when the page was loaded after the close
+  const queueStatus = document.getElementById("queue-status");
   const input = document.getElementById("capture-text");
+
+  // Tell the server how many lines wait here, for the head's close dialog:
+  // when the number changes, and every 15 seconds while the console is open.
+  let reported = null;
+  const reportPending = (force) => {
+    const count = queue.length;
+    if (!force && count === reported) return;
+    fetch(pendingUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrf },
+      body: new URLSearchParams({ console: consoleId, count: String(count) }),
+    }).then((r) => { if (r.ok) reported = count; }).catch(() => { /* offline: said again later */ });
+  };
+  setInterval(() => reportPending(true), 15000);
+
+  const typedAt = (item) => item.captured_at ? new Date(item.captured_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" }) : "";
+  const describe = (item) => `${item.kindLabel}${item.speaker ? " · " + item.speaker : ""}${item.visibility === "internal" ? " · internal" : ""}`;
+
+  const pendingRow = (item, state) => {
+    let row = document.getElementById(`pending-${item.client_id}`);
+    if (!row) {
+      row = document.createElement("li");
+      row.id = `pending-${item.client_id}`;
+      row.className = "entry pending";
+      row.innerHTML = '<span class="seq">…</span><span class="time"></span><div class="body"><div class="meta"></div><p class="text" dir="auto"></p></div>';
+      row.querySelector(".text").textContent = item.text;
+      row.querySelector(".time").textContent = typedAt(item).slice(0, 5);
+      pendingList.append(row);
+    }
+    row.dataset.state = state;
+    const words = { queued: "waiting to be sent", sending: "sending…", saved: "saved" };
+    row.querySelector(".meta").textContent = `${describe(item)} · ${words[state]}`;
+    return row;
+  };
+
+  const showQueue = (offline) => {
+    if (!queueStatus) return;
+    const n = queue.length;
+    queueStatus.textContent = n ? `${n} waiting to be sent${offline ? " · offline, retrying" : ""}` : "";
+    queueStatus.dataset.offline = offline ? "1" : "";
+  };
+
+  // ---- the "not recorded" tray -----------------------------------------------
+  // A line the server refused is never dropped: it stays here (and in
+  // localStorage) with the reason, to copy or send again, until removed.
+  const tray = document.getElementById("not-recorded");
+  const trayList = document.getElementById("not-recorded-list");
+  const button = (text, onClick, className = "small") => {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = className;
+    b.textContent = text;
+    b.addEventListener("click", onClick);
+    return b;
+  };
+  const copyText = async (item, textNode, b) => {
+    try {
+      await navigator.clipboard.writeText(item.text);
+    } catch {
+      const range = document.createRange();   // no clipboard access: select it for Ctrl+C
+      range.selectNodeContents(textNode);
+      const selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+      document.execCommand("copy");
+    }
+    b.textContent = "Copied";
+    setTimeout(() => { b.textContent = "Copy"; }, 2000);
+  };
+  const removeFromTray = (item) => store(failedKey, load(failedKey).filter((f) => f.client_id !== item.client_id));
+  const showTray = () => {
+    const items = load(failedKey);
+    trayList.replaceChildren();
+    for (const item of items) {
+      const li = document.createElement("li");
+      li.className = "tray-item";
+      li.id = `not-recorded-${item.client_id}`;
+      const meta = document.createElement("p");
+      meta.className = "meta small";
+      meta.textContent = `${describe(item)}${item.captured_at ? " · typed at " + typedAt(item) : ""}`;
+      const text = document.createElement("p");
+      text.className = "text";
+      text.dir = "auto";
+      text.textContent = item.text;
+      const reason = document.createElement("p");
+      reason.className = "error small";
+      reason.textContent = item.detail;
+      const actions = document.createElement("div");
+      actions.className = "tray-actions";
+      const copy = button("Copy", () => copyText(item, text, copy));
+      actions.append(copy);
+      if (isOpen(root.dataset.status)) {
+        actions.append(button("Send again", () => {
+          removeFromTray(item);
+          enqueue({ ...item, client_id: crypto.randomUUID(), detail: undefined });
+        }));
+      }
+      const remove = button("Remove", () => {
+        if (remove.dataset.armed) {
+          removeFromTray(item);
+          showTray();
+        } else {
+          remove.dataset.armed = "1";
+          remove.textContent = "Remove for good? It is in no record.";
+        }
+      }, "small link");
+      actions.append(remove);
+      li.append(meta, text, reason, actions);
+      trayList.append(li);
+    }
+    tray.hidden = items.length === 0;
+  };
+  const toTray = (item, detail) => {
+    store(failedKey, [...load(failedKey).filter((f) => f.client_id !== item.client_id), { ...item, detail }]);
+    showTray();
+  };
+
+  // ---- sending ----------------------------------------------------------------
+  function enqueue(item) {
+    queue.push(item);
+    store(queueKey, queue);   // safe in the browser before anything else happens
+    pendingRow(item, "queued");
+    showQueue(false);
+    reportPending();
+    flush();
+  }
+
+  let flushing = false;
+  let retryDelay = 500;
+  let retryTimer = null;
+  async function flush() {
+    if (flushing) return;
+    flushing = true;
+    clearTimeout(retryTimer);
+    try {
+      while (queue.length) {
+        const item = queue[0];
+        pendingRow(item, "sending");
+        let response;
+        try {
+          response = await fetch(root.dataset.entriesUrl, {
+            method: "POST",
+            credentials: "same-origin",
+            headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+            body: JSON.stringify({
+              client_id: item.client_id, text: item.text, kind: item.kind,
+              speaker: item.speaker, party: item.party, visibility: item.visibility,
+              captured_at: item.captured_at || null,
+            }),
+          });
+        } catch {
+          response = null;
+        }
+        if (!response || response.status >= 500 || response.status === 429) {
+          pendingRow(item, "queued");
+          showQueue(true);
+          reportPending();
+          retryTimer = setTimeout(flush, retryDelay);
+          retryDelay = Math.min(retryDelay * 2, 8000);
+          return;
+        }
+        retryDelay = 500;
+        if (response.ok) {
+          const body = await response.json();
+          queue.shift();
+          store(queueKey, queue);
+          const row = pendingRow(item, "saved");
+          if (document.getElementById(`entry-${body.id}`)) row.remove();
+        } else {
+          let detail = "The server refused this line.";
+          try { detail = (await response.json()).detail || detail; } catch { /* keep the default */ }
+          if (typeof detail !== "string") detail = "The line was not accepted; check it and send it again.";
+          toTray(item, detail);   // in the tray (and localStorage) before it leaves the queue
+          queue.shift();
+          store(queueKey, queue);
+          document.getElementById(`pending-${item.client_id}`)?.remove();
+        }
+        reportPending();
+      }
+      showQueue(false);
+    } finally {
+      flushing = false;
+    }
+  }
+
+  sendQueued = flush;
+  window.addEventListener("online", () => { reportPending(true); flush(); });
+  for (const item of queue) pendingRow(item, "queued");
+  showTray();
+  showQueue(false);
+  reportPending(true);
+  flush();
+
+  // ---- capture -------------------------------------------------------------
+  if (!form) return;
   const kindSelect = document.getElementById("capture-kind");
   const speakerSelect = document.getElementById("capture-speaker");
   const visibilitySelect = document.getElementById("capture-visibility");
@@ -94,12 +310,7 @@
   const chipSpeaker = document.getElementById("chip-speaker");
   const chipVisibility = document.getElementById("chip-visibility");
   const hint = document.getElementById("speaker-hint");
-  const queueStatus = document.getElementById("queue-status");
   const KINDS = { s: "statement", p: "proposal", q: "question", a: "action_item", d: "decision", o: "observation", n: "note" };
-
-  const load = (key) => { try { return JSON.parse(localStorage.getItem(key) || "[]"); } catch { return []; } };
-  const store = (key, value) => localStorage.setItem(key, JSON.stringify(value));
-  let queue = load(queueKey);
 
   const label = (select) => select.options[select.selectedIndex].textContent;
   const showChips = () => {
@@ -175,47 +386,8 @@
   });
   form.addEventListener("submit", (event) => { event.preventDefault(); submit(); });
 
-  const pendingRow = (item, state, message) => {
-    let row = document.getElementById(`pending-${item.client_id}`);
-    if (!row) {
-      row = document.createElement("li");
-      row.id = `pending-${item.client_id}`;
-      row.className = "entry pending";
-      row.innerHTML = '<span class="seq">…</span><span class="time"></span><div class="body"><div class="meta"></div><p class="text" dir="auto"></p></div>';
-      row.querySelector(".text").textContent = item.text;
-      pendingList.append(row);
-    }
-    row.dataset.state = state;
-    const meta = row.querySelector(".meta");
-    const words = { queued: "waiting to be sent", sending: "sending…", saved: "saved", failed: "not stored" };
-    meta.textContent = `${item.kindLabel}${item.speaker ? " · " + item.speaker : ""}${item.visibility === "internal" ? " · internal" : ""} · ${words[state]}`;
-    if (state === "failed") {
-      const note = document.createElement("p");
-      note.className = "error";
-      note.textContent = message;
-      const back = document.createElement("button");
-      back.type = "button";
-      back.className = "link small";
-      back.textContent = "Put the text back in the input";
-      back.addEventListener("click", () => {
-        input.value = item.text + (input.value ? "\n" + input.value : "");
-        localStorage.setItem(draftKey, input.value);
-        store(failedKey, load(failedKey).filter((f) => f.client_id !== item.client_id));
-        row.remove();
-        input.focus();
-      });
-      row.querySelector(".body").append(note, back);
-    }
-    return row;
-  };
-
-  const showQueue = (offline) => {
-    const n = queue.length;
-    queueStatus.textContent = n ? `${n} waiting to be sent${offline ? " · offline, retrying" : ""}` : "";
-    queueStatus.dataset.offline = offline ? "1" : "";
-  };
-
   function submit() {
+    const capturedAt = new Date().toISOString();   // the console's clock when Enter was pressed
     applyPrefixes();
     const text = input.value;
     if (!text.trim() || form.dataset.closed) return;
@@ -228,77 +400,17 @@
       speaker: speakerSelect.value || null,
       party: speakerSelect.value ? option.dataset.party : null,
       visibility: visibilitySelect.value,
+      captured_at: capturedAt,
     };
-    queue.push(item);
-    store(queueKey, queue);   // safe in the browser before the input is cleared
+    enqueue(item);   // stored in the browser before the input is cleared
     input.value = "";
     localStorage.removeItem(draftKey);
     kindSelect.value = "note";
     visibilitySelect.value = "record";
     showChips();
-    pendingRow(item, "queued");
-    showQueue(false);
-    flush();
   }
 
-  let flushing = false;
-  let retryDelay = 500;
-  let retryTimer = null;
-  async function flush() {
-    if (flushing) return;
-    flushing = true;
-    clearTimeout(retryTimer);
-    try {
-      while (queue.length) {
-        const item = queue[0];
-        pendingRow(item, "sending");
-        let response;
-        try {
-          response = await fetch(root.dataset.entriesUrl, {
-            method: "POST",
-            credentials: "same-origin",
-            headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
-            body: JSON.stringify({
-              client_id: item.client_id, text: item.text, kind: item.kind,
-              speaker: item.speaker, party: item.party, visibility: item.visibility,
-            }),
-          });
-        } catch {
-          response = null;
-        }
-        if (!response || response.status >= 500 || response.status === 429) {
-          pendingRow(item, "queued");
-          showQueue(true);
-          retryTimer = setTimeout(flush, retryDelay);
-          retryDelay = Math.min(retryDelay * 2, 8000);
-          return;
-        }
-        retryDelay = 500;
-        queue.shift();
-        store(queueKey, queue);
-        if (response.ok) {
-          const body = await response.json();
-          const row = pendingRow(item, "saved");
-          if (document.getElementById(`entry-${body.id}`)) row.remove();
-        } else {
-          let detail = "The server refused this entry.";
-          try { detail = (await response.json()).detail || detail; } catch { /* keep the default */ }
-          if (typeof detail !== "string") detail = "The entry was not accepted; check it and send it again.";
-          store(failedKey, [...load(failedKey), { ...item, detail }]);
-          pendingRow(item, "failed", detail);
-        }
-      }
-      showQueue(false);
-    } finally {
-      flushing = false;
-    }
-  }
-
-  window.addEventListener("online", flush);
-  for (const item of queue) pendingRow(item, "queued");
-  for (const item of load(failedKey)) pendingRow(item, "failed", item.detail);
-  showQueue(false);
+  if (!isOpen(root.dataset.status)) sessionStatus(root.dataset.status);
   applyPrefixes();
-  flush();
   input.focus();
 })();

@@ -157,12 +157,15 @@ def test_a_language_version_is_linked_agreed_on_its_own_and_not_swept_away_by_ag
     assert version.version_of == original and version.party == w.aurelia
     with pytest.raises(Exception, match="already has a version in ru"):
         original.add_version(text="Другой текст.", language="ru", membership=m)
+    severian = Membership.objects.get(user=w.other_note_taker, negotiation=w.negotiation)
     original.agree(parties=[w.aurelia, w.severia], membership=m)
+    original.agree(parties=[w.severia], membership=severian)
     version.refresh_from_db()
     assert version.status == "proposed"
     (standing,) = [s for s in point_standings(w.negotiation) if s.point == point]
     assert standing.versions == [version] and standing.versions_disagree
     version.agree(parties=[w.aurelia, w.severia], membership=m)
+    version.agree(parties=[w.severia], membership=severian)
     (standing,) = [s for s in point_standings(w.negotiation) if s.point == point]
     assert not standing.versions_disagree
 
@@ -217,3 +220,83 @@ def test_search_escapes_what_it_shows(world, client):
     client.force_login(world.reviewer)
     body = client.get("/search", {"q": "quotas"}).content.decode()
     assert "&lt;script&gt;" in body and "<script>alert" not in body
+
+
+def cell(body: str, point: Point, party_label: str) -> str:
+    """The grid cell of one party on one point's row."""
+    row = body[body.index(f'id="point-{point.public_id}"') :]
+    row = row[: row.index("</tr>")]
+    cells = row.split('<td class="consent ')[1:]
+    labels = [p.label for p in point.negotiation.parties.all()]
+    return cells[labels.index(party_label)]
+
+
+def test_the_grid_shows_noted_and_confirmed_consent_with_a_symbol_and_words(world, client):
+    m = Membership.objects.get(user=world.note_taker, negotiation=world.negotiation)
+    point = Point.open(negotiation=world.negotiation, title="Flags")
+    point.propose(text="Flags side by side.", party=world.aurelia, membership=m).agree(
+        parties=[world.aurelia, world.severia], membership=m
+    )
+    client.force_login(world.reviewer)
+    response = client.get(world.negotiation.get_absolute_url())
+    assert response.context["counts"]["awaiting_consent"] == 1 and response.context["noted_consents"] == 1
+    body = response.content.decode()
+    aurelia, severia = cell(body, point, "Aurelia"), cell(body, point, "Severia")
+    assert aurelia.startswith("consent-agreed") and '✓</span> <span class="word">confirmed</span>' in aurelia
+    assert severia.startswith("consent-noted") and '○</span> <span class="word">noted</span>' in severia
+    assert "by Aurelia, awaiting Severia's confirmation" in severia
+    assert "<form" not in severia  # a reviewer records nothing
+
+
+def test_the_grid_offers_the_confirmation_to_the_awaited_party_only(world, client):
+    m = Membership.objects.get(user=world.note_taker, negotiation=world.negotiation)
+    point = Point.open(negotiation=world.negotiation, title="Flags")
+    formulation = point.propose(text="Flags side by side.", party=world.aurelia, membership=m)
+    formulation.agree(parties=[world.aurelia, world.severia], membership=m, ad_referendum=True)
+    client.force_login(world.head)
+    assert "Confirm Severia" not in cell(
+        client.get(world.negotiation.get_absolute_url()).content.decode(), point, "Severia"
+    )
+    client.force_login(world.other_note_taker)
+    severia = cell(client.get(world.negotiation.get_absolute_url()).content.decode(), point, "Severia")
+    assert f'action="/record/formulations/{formulation.public_id}/consent"' in severia
+    assert f'name="parties" value="{world.severia.pk}"' in severia and 'name="ad_referendum" value="1"' in severia
+    response = client.post(
+        f"/record/formulations/{formulation.public_id}/consent",
+        {"parties": [world.severia.pk], "ad_referendum": "1", "next": world.negotiation.get_absolute_url()},
+        follow=True,
+    )
+    formulation.refresh_from_db()
+    assert formulation.status == "agreed_ad_referendum"
+    severia = cell(response.content.decode(), point, "Severia")
+    assert "ad ref." in severia and "capital awaited" in severia and "Capital confirmed</button>" in severia
+
+
+def test_the_desk_answers_htmx_with_the_grid_and_its_consent_cells(demo, client):
+    negotiation, users = demo
+    client.force_login(users["amara"])
+    partial = client.get(negotiation.get_absolute_url(), headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in partial and 'class="consent consent-agreed"' in partial
+    assert "Capital confirmed</button>" in partial  # point 3 awaits Aurelia's capital
+
+
+def test_a_points_history_says_who_confirmed_and_who_only_noted_each_consent(demo, client):
+    negotiation, users = demo
+    navigation = Point.objects.get(number=1)
+    client.force_login(users["dmitri"])
+    body = client.get(navigation.get_absolute_url()).content.decode()
+    assert "Consent of Republic of Aurelia confirmed</strong> by Ilan Morel (Aurelia)" in body
+    noted = body[body.index("Consent of Severian Federation noted</strong>") :]
+    assert noted.startswith("Consent of Severian Federation noted</strong> by Ilan Morel (Aurelia)\n")
+    assert "— Severia confirmed it on" in noted and "by Yelena Sorokina (Severia)" in noted
+    assert "Consent of Severian Federation confirmed</strong> by Yelena Sorokina (Severia)" in body
+    assert "event-noted" in body and "event-binding" in body
+
+    flags = Point.open(negotiation=negotiation, title="Flags")
+    ilan = Membership.objects.get(user=users["ilan"], negotiation=negotiation)
+    flags.propose(
+        text="Flags side by side.", party=flags.negotiation.parties.get(short_name="Aurelia"), membership=ilan
+    ).agree(parties=negotiation.parties.all(), membership=ilan)
+    body = client.get(flags.get_absolute_url()).content.decode()
+    assert "noted</strong> by Ilan Morel (Aurelia), awaiting Severia's own confirmation" in body
+    assert "on Aurelia's text" in body and "confirmed it on" not in body

@@ -4,46 +4,16 @@ and what is typed while the server is down arrives once when it is back."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
-from django.db import connections
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from agreements.models import Formulation
 from sessions.models import Entry
+from tests.browser.pages import open_console as open_session_console
+from tests.browser.pages import sign_in, type_entry
 from tests.scene import build_scene
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(autouse=True)
-def _allow_orm_beside_playwright(monkeypatch):
-    # Playwright's sync API keeps an event loop in this thread; our ORM calls here are plain sync test set-up.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: bin/test installs Debian's chromium package; run it, or install it.")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-        # ORM calls made while Playwright's loop runs use a connection of their own context: close it here.
-        connections.close_all()
 
 
 @pytest.fixture
@@ -51,27 +21,8 @@ def scene(world):
     return build_scene(world)
 
 
-def sign_in(browser, server, user) -> Page:
-    context = browser.new_context(viewport={"width": 1360, "height": 900})
-    page = context.new_page()
-    page.goto(f"{server.url}/login/")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", "pw")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{server.url}/")
-    return page
-
-
 def open_console(page: Page, server, scene) -> None:
-    page.goto(f"{server.url}{scene.session.get_absolute_url()}")
-    expect(page.locator("#connection")).to_have_text("live")
-
-
-def type_entry(page: Page, text: str) -> None:
-    box = page.locator("#capture-text")
-    box.click()
-    box.press_sequentially(text)
-    box.press("Enter")
+    open_session_console(page, server, scene.session)
 
 
 def test_an_entry_typed_in_one_console_appears_in_the_other(asgi_server, scene, browser):
@@ -155,7 +106,10 @@ def test_a_proposal_recorded_and_agreed_as_a_formulation_shows_in_both_timelines
 
     other_row = dmitri.locator("#timeline li", has_text="Warships give 48 hours")
     expect(other_row.locator("figure.formulation")).to_contain_text("Proposed")
-    point = dmitri.locator("#formulations-panel .point-block", has_text="Warships")
-    point.get_by_role("button", name="Agreed").click()
+    # each delegation consents for its own party: Severia first, then Aurelia
+    dmitri.locator("#formulations-panel .point-block", has_text="Warships").get_by_role("button", name="Agreed").click()
+    expect(row.locator("figure.formulation")).to_contain_text("Awaiting consent")
+    ilan.locator("#formulations-panel .point-block", has_text="Warships").get_by_role("button", name="Agreed").click()
+    expect(other_row.locator("figure.formulation")).to_contain_text("Agreed")
     expect(row.locator("figure.formulation")).to_contain_text("Agreed")
     assert Formulation.objects.get(point__title="Warships").status == "agreed"

@@ -38,7 +38,7 @@ def test_a_reviewer_reads_the_console_without_a_capture_box(scene, client):
 
 
 def test_a_closed_session_says_so_instead_of_offering_capture(scene, client):
-    scene.session.close()
+    scene.session.close(by=scene.membership(scene.head))
     client.force_login(scene.note_taker)
     body = client.get(console(scene)).content.decode()
     assert 'id="capture-text"' not in body
@@ -86,12 +86,12 @@ def test_the_second_console_correction_shows_a_conflict_with_both_texts(scene, c
     url = f"/sessions/entries/{scene.entry.public_id}/correct"
     client.force_login(scene.note_taker)
     client.post(url, {"client_id": str(uuid.uuid4()), "text": "Ilan's version."}, headers=HTMX)
-    client.force_login(scene.other_note_taker)
-    response = client.post(url, {"client_id": str(uuid.uuid4()), "text": "Dmitri's version."}, headers=HTMX)
+    client.force_login(scene.head)  # of the same delegation: a correction, so it conflicts with the first
+    response = client.post(url, {"client_id": str(uuid.uuid4()), "text": "Amara's version."}, headers=HTMX)
     assert response.status_code == 409
     body = response.content.decode()
     assert "Someone corrected this entry first." in body
-    assert "Ilan&#x27;s version." in body and "Dmitri&#x27;s version." in body
+    assert "Ilan&#x27;s version." in body and "Amara&#x27;s version." in body
     assert Entry.objects.filter(supersedes=scene.entry).count() == 1
 
 
@@ -174,10 +174,16 @@ def test_a_proposal_entry_is_recorded_as_a_formulation_of_a_new_point_verbatim(s
     assert (formulation.entry, formulation.session, formulation.status) == (proposal, scene.session, "bracketed")
 
 
-def test_agreeing_from_the_console_freezes_the_formulation(scene, client):
-    client.force_login(scene.note_taker)
+def test_agreeing_from_the_console_freezes_the_formulation_once_each_party_confirmed(scene, client):
     url = f"/record/sessions/{scene.session.public_id}/formulations/{scene.formulation.public_id}/agree"
+    client.force_login(scene.note_taker)
     response = client.post(url, {"parties": [scene.aurelia.pk, scene.severia.pk]}, headers=HTMX)
+    assert response.status_code == 200
+    assert "Awaiting consent" in response.content.decode()
+    scene.formulation.refresh_from_db()
+    assert scene.formulation.status == "awaiting_consent"
+    client.force_login(scene.other_note_taker)
+    response = client.post(url, {"parties": [scene.severia.pk]}, headers=HTMX)
     assert response.status_code == 200
     assert "🔒 Agreed" in response.content.decode()
     scene.formulation.refresh_from_db()
@@ -197,6 +203,8 @@ def test_agreeing_bracketed_text_from_the_console_explains_why_not(scene, client
 
 def test_closing_from_the_console_stops_capture(scene, client, api):
     client.force_login(scene.note_taker)
+    assert client.post(f"/sessions/{scene.session.public_id}/close").status_code == 403
+    client.force_login(scene.head)
     response = client.post(f"/sessions/{scene.session.public_id}/close")
     assert response.status_code == 302
     scene.session.refresh_from_db()
