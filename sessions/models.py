@@ -368,6 +368,10 @@ class Session(models.Model):
                     current = Entry.objects.get(supersedes=supersedes)
                     raise CorrectionConflict(supersedes, current, text) from None
                 raise
+            if late and entry.stream == Entry.RECORD_STREAM:
+                summary = Summary.objects.filter(session=session).first()
+                if summary is not None:
+                    summary.rebuild_for_late_line()
             self.changed()
         self.status = session.status
         return entry, True
@@ -671,18 +675,44 @@ class Summary(models.Model):
             self.session.changed()
         return True
 
-    def complete(self, content: dict, narrative: str) -> bool:
+    def complete(self, content: dict, narrative: str, *, upto: int | None = None) -> bool | None:
         """Store the built summary, unless another run already did: running
-        twice yields one summary."""
+        twice yields one summary. Returns None when the record grew past
+        ``upto`` (the last shared entry the build saw: a line recorded late)
+        so the caller builds again; False when there is nothing to store
+        (already built, or the session was reopened meanwhile). A narrative
+        a head has already edited is kept."""
         with transaction.atomic():
+            session = Session.objects.select_for_update().get(pk=self.session_id)
             locked = Summary.objects.select_for_update().get(pk=self.pk)
             if locked.status == self.Status.READY:
                 return False
+            if session.status != Session.Status.CLOSED:
+                Summary.objects.filter(pk=self.pk).update(status=self.Status.PENDING)
+                return False  # reopened: built again at the next close
+            if upto is not None and session.entries.filter(stream=Entry.RECORD_STREAM, seq__gt=upto).exists():
+                return None
             Summary.objects.filter(pk=self.pk).update(
-                status=self.Status.READY, content=content, narrative=narrative, finished_at=timezone.now(), error=""
+                status=self.Status.READY,
+                content=content,
+                narrative=locked.narrative if locked.narrative_version else narrative,
+                finished_at=timezone.now(),
+                error="",
             )
             self.session.changed()
         return True
+
+    def rebuild_for_late_line(self) -> None:
+        """A line captured before the close arrived after it: the draft is
+        built again from the record (approvals of the old draft lapse, as its
+        fingerprint changes)."""
+        if Summary.objects.filter(pk=self.pk, status=self.Status.READY, approved_at=None).update(
+            status=self.Status.PENDING
+        ):
+            from sessions.services import summary_enqueue
+
+            summary_enqueue(summary=self)
+            self.session.changed()
 
     def note_retry(self, reason: str) -> None:
         with transaction.atomic():

@@ -16,7 +16,10 @@ def session_close(*, session: Session, by: Membership) -> Summary:
     with transaction.atomic():
         closed = session.close(by=by)
         summary, created = Summary.objects.get_or_create(session=session)
-        if created or (closed and summary.status == Summary.Status.PENDING):
+        if not created and closed:
+            # closed again after a reopening: the record may have grown
+            Summary.objects.filter(pk=summary.pk).update(status=Summary.Status.PENDING, error="")
+        if created or closed:
             summary_enqueue(summary=summary)
     return summary
 
@@ -54,9 +57,21 @@ def summary_retry(*, summary: Summary, by: Membership) -> None:
         summary_enqueue(summary=summary)
 
 
-def summary_build(*, summary: Summary) -> str:
-    if not summary.claim():
-        return "already built"
-    content = build_session_summary(summary.session)
-    summary.complete(content, draft_narrative(content))
+def summary_build(*, summary: Summary, attempts: int = 5) -> str:
+    """Build the summary from the record. If lines recorded late arrive
+    while it is being built, build it again so that none is left out."""
+    from django.db.models import Max
+
+    from sessions.models import Entry
+
+    for attempt in range(attempts):
+        if not summary.claim():
+            return "already built"
+        shared = summary.session.entries.filter(stream=Entry.RECORD_STREAM)
+        upto = shared.aggregate(n=Max("seq"))["n"] or 0
+        content = build_session_summary(summary.session)
+        last = attempt == attempts - 1
+        stored = summary.complete(content, draft_narrative(content), upto=None if last else upto)
+        if stored is not None:
+            return "built" if stored else "not stored"
     return "built"

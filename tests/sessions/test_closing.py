@@ -140,3 +140,65 @@ def test_the_database_refuses_any_change_to_an_approved_session(world):
             created_at=timezone.now(),
             digest="0" * 64,
         )
+
+
+def test_a_line_recorded_late_is_in_the_summary_and_lapses_approvals_of_the_old_draft(world):
+    line(world, world.note_taker, "Opening.")
+    captured = timezone.now()
+    summary = session_close(session=world.session, by=world.membership(world.head))
+    summary_build(summary=summary)
+    summary.refresh_from_db()
+    summary.approve(membership=world.membership(world.head))
+    line(
+        world,
+        world.other_note_taker,
+        "Severia will reply in writing.",
+        kind=Entry.Kind.ACTION_ITEM,
+        captured_at=captured,
+    )
+    summary.refresh_from_db()
+    assert summary.status == Summary.Status.PENDING
+    summary_build(summary=summary)
+    summary.refresh_from_db()
+    assert [a["text"] for a in summary.content["action_items"]] == ["Severia will reply in writing."]
+    assert summary.valid_approvals() == []
+    assert [row["state"] for row in summary.approval_state()] == ["voided", "awaiting"]
+
+
+def test_a_build_that_missed_a_late_line_is_not_stored(world):
+    line(world, world.note_taker, "Opening.")
+    captured = timezone.now()
+    summary = session_close(session=world.session, by=world.membership(world.head))
+    assert summary.claim()
+    line(world, world.note_taker, "Arrived while the summary was built.", captured_at=captured)
+    assert summary.complete({"stale": True}, "stale", upto=1) is None
+    summary.refresh_from_db()
+    assert summary.status == Summary.Status.RUNNING and summary.content is None
+
+
+def test_a_build_that_finishes_after_a_reopening_is_not_stored_and_the_next_close_builds_again(world):
+    line(world, world.note_taker, "Opening.")
+    summary = session_close(session=world.session, by=world.membership(world.head))
+    assert summary.claim()
+    session_reopen(session=world.session, by=world.membership(world.head), reason="One more statement.")
+    assert summary.complete({"stale": True}, "stale", upto=None) is False
+    summary.refresh_from_db()
+    assert summary.status == Summary.Status.PENDING
+    line(world, world.note_taker, "One more statement.")
+    summary = session_close(session=world.session, by=world.membership(world.head))
+    summary_build(summary=summary)
+    summary.refresh_from_db()
+    assert summary.status == Summary.Status.READY and summary.content["counts"]["entries"] == 2
+
+
+def test_a_narrative_a_head_edited_survives_a_rebuild(world):
+    line(world, world.note_taker, "Opening.")
+    captured = timezone.now()
+    summary = session_close(session=world.session, by=world.membership(world.head))
+    summary_build(summary=summary)
+    summary.refresh_from_db()
+    summary.edit_narrative(text="Our words.", membership=world.membership(world.head), version=0)
+    line(world, world.note_taker, "Late.", captured_at=captured)
+    summary_build(summary=summary)
+    summary.refresh_from_db()
+    assert summary.status == Summary.Status.READY and summary.narrative == "Our words."
