@@ -300,3 +300,14 @@ def test_a_points_history_says_who_confirmed_and_who_only_noted_each_consent(dem
     body = client.get(flags.get_absolute_url()).content.decode()
     assert "noted</strong> by Ilan Morel (Aurelia), awaiting Severia's own confirmation" in body
     assert "on Aurelia's text" in body and "confirmed it on" not in body
+
+
+def test_the_negotiation_page_tells_everyone_who_binds_whom(secretariat, client):
+    world = secretariat
+    client.force_login(world.other_note_taker)
+    page = client.get(world.negotiation.get_absolute_url()).content.decode()
+    assert "each party binds only itself" in page
+    world.negotiation.secretariat_keeps_record = True
+    world.negotiation.save(update_fields=["secretariat_keeps_record"])
+    page = client.get(world.negotiation.get_absolute_url()).content.decode()
+    assert "the neutral secretariat keeps the record" in page
