@@ -31,3 +31,19 @@ def test_the_demo_has_agreed_bracketed_and_ad_referendum_formulations_in_several
     assert "Квоты" in texts and "منارة" in texts and "灯塔" in texts
     assert Entry.objects.filter(kind="action_item").exists()
     assert Entry.objects.filter(visibility="internal").values("delegation").distinct().count() == 2
+
+
+def test_the_demo_shows_a_differing_reading_and_consents_confirmed_by_each_party():
+    from agreements.models import Agreement
+    from sessions.models import Summary
+
+    call_command("seed_demo", stdout=io.StringIO())
+    reading = Entry.objects.get(disputes__isnull=False)
+    assert (
+        reading.delegation.name == "Severian delegation" and reading.disputes.delegation.name == "Aurelian delegation"
+    )
+    assert Agreement.objects.filter(binding=False).exists()  # noted by the Aurelian note-taker
+    agreed = Formulation.objects.get(status="agreed")
+    assert {s.consent for s in agreed.consents().values()} == {"confirmed"}
+    summary = Summary.objects.get()
+    assert not summary.is_approved and len(summary.awaiting_parties()) == 2
