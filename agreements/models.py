@@ -87,6 +87,11 @@ class Point(models.Model):
             raise ValidationError("That session belongs to another negotiation.")
         if entry is not None and entry.session.negotiation_id != self.negotiation_id:
             raise ValidationError("That entry belongs to another negotiation.")
+        if entry is not None and entry.is_internal:
+            raise ValidationError(
+                "That line is internal to your delegation; a formulation on the shared record must come from a "
+                "shared line. Record the words on the shared record first."
+            )
         if session is not None:
             session.refresh_from_db(fields=["status"])
             session.refuse_if_frozen("formulations")
@@ -98,7 +103,10 @@ class Point(models.Model):
                 )
             previous = self.formulations.filter(party=party, status__in=Formulation.OPEN_STATUSES, version_of=None)
             replaced = previous.order_by("-created_at").first()
-            previous.update(status=Formulation.Status.SUPERSEDED)
+            if membership.acts_for(party):
+                # A party's own delegation replaces its earlier words; words another delegation
+                # recorded in its name stand beside them and replace nothing.
+                previous.update(status=Formulation.Status.SUPERSEDED)
             return Formulation.objects.create(
                 point=self,
                 text=text,
@@ -381,6 +389,10 @@ class Formulation(models.Model):
     def reopen(self, *, reason: str, membership: Membership, session: Session | None = None) -> Agreement:
         if not membership.is_head:
             raise PermissionDenied("Only a head of delegation can reopen an agreed point.")
+        if not membership.may_steer_the_table:
+            raise PermissionDenied(
+                "The secretariat does not keep the record of this negotiation; it cannot reopen a point."
+            )
         if not reason.strip():
             raise ValidationError("Say why the point is reopened; the reason goes into the record.")
         validate_record_text(reason)

@@ -14,7 +14,7 @@ from agreements.models import AgreementRefused
 from negotiations.api import router as negotiations_router
 from negotiations.models import ApiToken
 from sessions.api import router as sessions_router
-from sessions.models import ClientIdReused, CorrectionConflict, NarrativeConflict, SessionClosed
+from sessions.models import ApprovalStale, ClientIdReused, CorrectionConflict, NarrativeConflict, SessionClosed
 
 
 class BearerToken(HttpBearer):
@@ -62,6 +62,7 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
     )
 
 
+@api.exception_handler(ApprovalStale)
 @api.exception_handler(SessionClosed)
 @api.exception_handler(AgreementRefused)
 @api.exception_handler(ClientIdReused)

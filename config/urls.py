@@ -19,3 +19,4 @@ urlpatterns = [
 ]
 
 handler404 = "negotiations.views.not_found"
+handler403 = "negotiations.views.not_allowed"

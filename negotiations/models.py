@@ -190,6 +190,11 @@ class Negotiation(models.Model):
             raise ValidationError(
                 f"{user.username} does not belong to a delegation yet; a staff user must add them to one."
             )
+        if delegation.is_neutral and not self.memberships.filter(delegation=delegation).exists():
+            raise PermissionDenied(
+                f"{delegation.name} is a neutral delegation. A secretariat, chair or mediator joins a negotiation "
+                "only when the parties agree on it: ask records staff to add it."
+            )
         if not delegation.is_neutral and not self.parties.filter(pk=delegation.party_id).exists():
             raise ValidationError(
                 f"{delegation.name} represents {delegation.party.name}, which is not a party to this negotiation."
@@ -235,6 +240,13 @@ class Membership(models.Model):
     @property
     def can_capture(self) -> bool:
         return self.role in {self.Role.HEAD, self.Role.NOTE_TAKER}
+
+    @property
+    def may_steer_the_table(self) -> bool:
+        """Closing and reopening sessions and points, and editing the minutes:
+        a party's head, or the head of the secretariat that keeps the record
+        (a neutral delegation that does not keep it only observes)."""
+        return self.is_head and (not self.delegation.is_neutral or self.negotiation.secretariat_keeps_record)
 
     @property
     def is_secretariat(self) -> bool:

@@ -73,3 +73,9 @@ def search(request: HttpRequest) -> HttpResponse:
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "404.html", status=404)
+
+
+def not_allowed(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """A member without the role or party for an action: say which, in words."""
+    reason = " ".join(str(arg) for arg in exception.args) if exception is not None else ""
+    return render(request, "403.html", {"reason": reason}, status=403)

@@ -455,13 +455,20 @@ def edit_narrative(request: HttpRequest, session_id: UUID, payload: NarrativeIn)
     return summary_out(session)
 
 
+class ApproveIn(Schema):
+    fingerprint: str | None = Field(
+        None, description="The `fingerprint` of the minutes you read (from GET summary); required."
+    )
+
+
 @router.post("/sessions/{session_id}/minutes/approve", response=SummaryOut)
-def approve_minutes(request: HttpRequest, session_id: UUID):
-    """Record your party's approval of the minutes as they now read (every
-    party's, for the secretariat that keeps the record). They are approved
-    once every party has approved the same text."""
+def approve_minutes(request: HttpRequest, session_id: UUID, payload: ApproveIn | None = None):
+    """Record your party's approval of the minutes you read, named by their
+    `fingerprint` (every party's, for the secretariat that keeps the record):
+    409 if they changed since. They are approved once every party has
+    approved the same text."""
     session, access = get_for_user(request.user, Session, session_id, roles=HEAD_ROLES)
-    _summary(session).approve(membership=access.membership)
+    _summary(session).approve(membership=access.membership, fingerprint=payload.fingerprint if payload else None)
     return summary_out(session)
 
 

@@ -263,7 +263,7 @@ def minutes_approve(request: HttpRequest, session_id: UUID) -> HttpResponse:
                     "Nothing was approved: the minutes changed after you opened them. "
                     "Read them again as they now stand, then approve."
                 )
-            approvals = locked.approve(membership=membership)
+            approvals = locked.approve(membership=membership, fingerprint=request.POST.get("fingerprint"))
         parties = _names([a.party for a in approvals])
         if locked.is_approved:
             return (

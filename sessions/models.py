@@ -28,6 +28,10 @@ class ClientIdReused(Exception):
     """A client id came back with different content."""
 
 
+class ApprovalStale(Exception):
+    """The minutes changed between reading and approving them."""
+
+
 class NarrativeConflict(Exception):
     """Somebody saved the narrative since this version was loaded."""
 
@@ -125,6 +129,22 @@ class Session(models.Model):
         grace = self.grace_ends_at
         return grace is not None and captured_at is not None and captured_at <= self.ended_at and now <= grace
 
+    CLOCK_ALLOWANCE = 120  # seconds a console's clock may run ahead of the server's
+
+    def check_capture_time(self, captured_at: datetime, now: datetime) -> None:
+        """A console's capture time must fall within the sitting: not before
+        it started, not (beyond a small clock allowance) in the future."""
+        from datetime import timedelta
+
+        if captured_at > now + timedelta(seconds=self.CLOCK_ALLOWANCE):
+            raise ValidationError(
+                "captured_at is in the future; check the console's clock (send the time the line was typed)."
+            )
+        if self.started_at is not None and captured_at < self.started_at - timedelta(seconds=self.CLOCK_ALLOWANCE):
+            raise ValidationError(
+                f"captured_at is before session {self.number} started; a line is captured during the session."
+            )
+
     def refuse_if_frozen(self, what: str) -> None:
         if self.is_frozen:
             raise SessionClosed(
@@ -156,13 +176,17 @@ class Session(models.Model):
     @staticmethod
     def can_close(membership: Membership) -> bool:
         """Heads of delegation close and reopen a session, including the
-        head of a neutral secretariat; note-takers do not."""
-        return membership.is_head
+        head of a neutral secretariat that keeps the record; note-takers do not."""
+        return membership.may_steer_the_table
 
     def _check_closer(self, membership: Membership, verb: str) -> None:
         if membership.negotiation_id != self.negotiation_id:
             raise PermissionDenied("You are not a member of this negotiation.")
         if not self.can_close(membership):
+            if membership.is_head:
+                raise PermissionDenied(
+                    f"The secretariat does not keep the record of this negotiation, so it cannot {verb} a session."
+                )
             raise PermissionDenied(f"Only a head of delegation can {verb} a session; ask your head.")
 
     def close(self, *, by: Membership) -> bool:
@@ -312,16 +336,27 @@ class Session(models.Model):
                 if (
                     existing.text != text
                     or existing.author_id != membership.user_id
+                    or existing.kind != kind
+                    or existing.visibility != visibility
                     or existing.supersedes_id != (supersedes.pk if supersedes else None)
+                    or existing.disputes_id != (disputes.pk if disputes else None)
+                    or existing.accepts_id != (accepts.pk if accepts else None)
                 ):
                     raise ClientIdReused(
                         "This client id was already used for a different entry; generate a new id for each entry."
                     )
                 return existing, False
             now = timezone.now()
+            if captured_at is not None:
+                session.check_capture_time(captured_at, now)
             late = False
             if not session.accepts_entries:
                 if not session.accepts_late(captured_at, now):
+                    if session.status == self.Status.MINUTES_APPROVED:
+                        raise SessionClosed(
+                            f"The minutes of session {session.number} are approved; it accepts no more entries. "
+                            "Keep the text: a head can propose a corrigendum."
+                        )
                     raise SessionClosed(
                         f"Session {session.number} is {session.get_status_display().lower()} and accepts no more "
                         "entries. Keep the text: a head of delegation can reopen the session until its minutes "
@@ -534,6 +569,7 @@ class Entry(models.Model):
         is recorded beside this one, and both stay until the recording
         delegation accepts it."""
         own = membership.delegation_id == self.delegation_id
+        disputes = self.disputes if own else self  # correcting your own reading keeps it a reading
         return self.session.record_entry(
             membership=membership,
             client_id=client_id,
@@ -544,7 +580,7 @@ class Entry(models.Model):
             party=self.party,
             agenda_item=self.agenda_item,
             supersedes=self if own else None,
-            disputes=None if own else self,
+            disputes=disputes,
             captured_at=captured_at,
         )
 
@@ -570,6 +606,11 @@ class Entry(models.Model):
             if existing.client_id == client_id:
                 return existing, False
             raise ValidationError("This reading was already accepted.")
+        newer = Entry.objects.filter(supersedes=self).first()
+        if newer is not None:
+            raise ValidationError(
+                f"{self.delegation.name} has corrected this reading since (entry {newer.seq}); accept that one."
+            )
         return self.session.record_entry(
             membership=membership,
             client_id=client_id,
@@ -741,6 +782,10 @@ class Summary(models.Model):
         Any change voids the approvals given to the earlier text."""
         if not membership.is_head:
             raise PermissionDenied("Only a head of delegation edits the minutes.")
+        if not membership.may_steer_the_table:
+            raise PermissionDenied(
+                "The secretariat does not keep the record of this negotiation; it cannot edit the minutes."
+            )
         validate_record_text(text, allow_empty=True)
         with transaction.atomic():
             locked = (
@@ -756,6 +801,7 @@ class Summary(models.Model):
                     "overwrites someone else's; it is in the summary."
                 )
             if version != locked.narrative_version:
+                locked = Summary.objects.select_related("narrative_edited_by").get(pk=self.pk)
                 editor = locked.narrative_edited_by
                 raise NarrativeConflict(
                     locked.narrative, text, (editor.get_full_name() or editor.get_username()) if editor else "Someone"
@@ -777,6 +823,11 @@ class Summary(models.Model):
             )
             self.session.changed()
         self.refresh_from_db()
+
+    def current_fingerprint(self) -> str:
+        """The fingerprint of the minutes as stored now (not as this object
+        was loaded)."""
+        return Summary.objects.select_related("session").get(pk=self.pk).fingerprint()
 
     def valid_approvals(self) -> list[MinutesApproval]:
         """Approvals of the minutes as they now read (a later change voids
@@ -805,11 +856,11 @@ class Summary(models.Model):
     def awaiting_parties(self) -> list[Party]:
         return [row["party"] for row in self.approval_state() if row["state"] != "approved"]
 
-    def approve(self, *, membership: Membership) -> list[MinutesApproval]:
+    def approve(self, *, membership: Membership, fingerprint: str | None = None) -> list[MinutesApproval]:
         """Record the approval of the member's own party (or, where the
-        secretariat keeps the record, of every party). The minutes are
-        approved, frozen and binding once every party has approved the same
-        text."""
+        secretariat keeps the record, of every party) of the text whose
+        ``fingerprint`` the head saw. The minutes are approved, frozen and
+        binding once every party has approved the same text."""
         if not membership.is_head:
             raise PermissionDenied("Only a head of delegation approves the minutes.")
         parties = membership.bound_parties()
@@ -824,7 +875,18 @@ class Summary(models.Model):
                 raise ValidationError("These minutes were already approved by every party.")
             if locked.status != self.Status.READY:
                 raise ValidationError("The summary is not ready yet; it cannot be approved.")
-            fingerprint = locked.fingerprint()
+            current = locked.fingerprint()
+            if fingerprint is None:
+                raise ValidationError(
+                    "Send the fingerprint of the minutes you approve (it is in the summary), so that you never "
+                    "approve a text you have not seen."
+                )
+            if fingerprint != current:
+                raise ApprovalStale(
+                    "The minutes changed since you read them: nothing was approved. Read the current text and "
+                    "approve it again."
+                )
+            fingerprint = current
             already = {a.party_id for a in locked.valid_approvals()}
             new = [p for p in parties if p.pk not in already]
             if not new:

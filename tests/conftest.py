@@ -118,6 +118,13 @@ def api(client):
     return Api()
 
 
+def minutes_fingerprint(session) -> dict[str, str]:
+    """The body of an API approval: the fingerprint of the minutes as they stand."""
+    from sessions.models import Summary
+
+    return {"fingerprint": Summary.objects.get(session=session).current_fingerprint()}
+
+
 def new_client_id() -> str:
     return str(uuid.uuid4())
 

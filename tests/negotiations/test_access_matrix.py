@@ -261,6 +261,7 @@ API_CASES = [
         "/sessions/{session_id}/minutes/approve",
         lambda w: f"/sessions/{w.s_ready.public_id}/minutes/approve",
         heads_only,
+        lambda w, a: {"fingerprint": w.s_ready.summary.current_fingerprint()},
     ),
     Case(
         "POST",
@@ -498,8 +499,10 @@ def scene(world, make_user):
 
     world.s_ready = closed_with_summary("Ready")
     world.s_approved = closed_with_summary("Approved")
-    world.s_approved.summary.approve(membership=head)
-    world.s_approved.summary.approve(membership=m(world.other_head))
+    world.s_approved.summary.approve(membership=head, fingerprint=world.s_approved.summary.current_fingerprint())
+    world.s_approved.summary.approve(
+        membership=m(world.other_head), fingerprint=world.s_approved.summary.current_fingerprint()
+    )
     # A corrigendum neither party has approved yet, so that either head may approve it here.
     Corrigendum.objects.create(summary=world.s_approved.summary, number=1, text="Read 'two'.", issued_by=world.head)
     world.s_failed = Session.schedule(negotiation=world.negotiation, title="Failed")

@@ -113,9 +113,11 @@ def test_the_pdf_is_marked_paged_watermarked_and_archival(scene, api):
 
 def test_approved_minutes_lose_the_draft_watermark(scene, api):
     scene.summary.refresh_from_db()
-    scene.summary.approve(membership=scene.membership(scene.head))
+    scene.summary.approve(membership=scene.membership(scene.head), fingerprint=scene.summary.current_fingerprint())
     assert "DRAFT" in pdf_text(export(api, scene, scene.head, "pdf").content)  # one party is not every party
-    scene.summary.approve(membership=scene.membership(scene.other_head))
+    scene.summary.approve(
+        membership=scene.membership(scene.other_head), fingerprint=scene.summary.current_fingerprint()
+    )
     text = pdf_text(export(api, scene, scene.head, "pdf").content)
     assert "DRAFT" not in text and "Approved by every party" in text
 
@@ -251,7 +253,7 @@ def every_format(api, scene, user, path):
 def test_the_minutes_say_approved_only_once_every_party_has_approved(scene, api):
     summary = scene.summary
     summary.refresh_from_db()
-    summary.approve(membership=scene.membership(scene.head))
+    summary.approve(membership=scene.membership(scene.head), fingerprint=summary.current_fingerprint())
     body = json.loads(export(api, scene, scene.head, "json").content)["record"]
     assert body["minutes_status"] == "draft" and body["approved_at"] is None
     (approval,) = body["approvals"]
@@ -268,7 +270,7 @@ def test_the_minutes_say_approved_only_once_every_party_has_approved(scene, api)
             assert "awaiting Severian Federation" in text, fmt
             assert "Approved by every party" not in text, fmt
 
-    summary.approve(membership=scene.membership(scene.other_head))
+    summary.approve(membership=scene.membership(scene.other_head), fingerprint=summary.current_fingerprint())
     body = json.loads(export(api, scene, scene.head, "json").content)["record"]
     assert body["minutes_status"] == "approved" and body["approved_at"]
     assert [(a["party"], a["by"], a["delegation"]) for a in body["approvals"]] == [
@@ -283,7 +285,7 @@ def test_the_minutes_say_approved_only_once_every_party_has_approved(scene, api)
 
 def test_a_change_after_one_approval_shows_in_the_export_who_must_approve_again(scene, api):
     scene.summary.refresh_from_db()
-    scene.summary.approve(membership=scene.membership(scene.head))
+    scene.summary.approve(membership=scene.membership(scene.head), fingerprint=scene.summary.current_fingerprint())
     scene.summary.edit_narrative(
         text="Reworded by Severia.",
         membership=scene.membership(scene.other_head),
@@ -343,8 +345,8 @@ def test_the_agreed_text_counts_a_point_agreed_only_when_every_party_confirmed(s
 def test_a_corrigendum_is_in_force_in_the_exports_only_once_every_party_approved_it(scene, api):
     summary = scene.summary
     summary.refresh_from_db()
-    summary.approve(membership=scene.membership(scene.head))
-    summary.approve(membership=scene.membership(scene.other_head))
+    summary.approve(membership=scene.membership(scene.head), fingerprint=summary.current_fingerprint())
+    summary.approve(membership=scene.membership(scene.other_head), fingerprint=summary.current_fingerprint())
     corrigendum = summary.add_corrigendum(text="Read “Pilots” for “Pilot”.", membership=scene.membership(scene.head))
     (c,) = json.loads(export(api, scene, scene.head, "json").content)["record"]["corrigenda"]
     assert (c["in_force"], c["awaiting"], [a["party"] for a in c["approvals"]]) == (

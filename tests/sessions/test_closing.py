@@ -66,7 +66,7 @@ def test_a_line_arriving_after_the_grace_period_is_refused(world, settings):
     line(world, world.note_taker, "Opening.")
     session_close(session=world.session, by=world.membership(world.head))
     ended = timezone.now() - timedelta(minutes=11)
-    Session.objects.filter(pk=world.session.pk).update(ended_at=ended)
+    Session.objects.filter(pk=world.session.pk).update(started_at=ended - timedelta(hours=1), ended_at=ended)
     with pytest.raises(SessionClosed):
         line(world, world.note_taker, "Captured in time, arrived too late.", captured_at=ended - timedelta(seconds=1))
 
@@ -121,8 +121,8 @@ def test_the_database_refuses_any_change_to_an_approved_session(world):
     line(world, world.note_taker, "Opening.")
     summary = session_close(session=world.session, by=world.membership(world.head))
     summary_build(summary=summary)
-    summary.approve(membership=world.membership(world.head))
-    summary.approve(membership=world.membership(world.other_head))
+    summary.approve(membership=world.membership(world.head), fingerprint=summary.current_fingerprint())
+    summary.approve(membership=world.membership(world.other_head), fingerprint=summary.current_fingerprint())
     world.session.refresh_from_db()
     assert world.session.status == Session.Status.MINUTES_APPROVED
     with pytest.raises(DatabaseError, match="corrigendum"), transaction.atomic():
@@ -148,7 +148,7 @@ def test_a_line_recorded_late_is_in_the_summary_and_lapses_approvals_of_the_old_
     summary = session_close(session=world.session, by=world.membership(world.head))
     summary_build(summary=summary)
     summary.refresh_from_db()
-    summary.approve(membership=world.membership(world.head))
+    summary.approve(membership=world.membership(world.head), fingerprint=summary.current_fingerprint())
     line(
         world,
         world.other_note_taker,

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from sessions.models import Act, Entry, Session, Summary
 from sessions.services import summary_build
+from tests.conftest import minutes_fingerprint
 
 pytestmark = pytest.mark.django_db
 
@@ -60,8 +61,12 @@ def test_a_head_closes_and_the_answer_says_until_when_late_lines_are_accepted(wo
     assert (act.by, act.delegation) == (world.other_head, world.severian)
 
 
-def test_the_secretariats_head_closes_a_session(secretariat, session, api):
-    assert api.as_user(secretariat.clerk).post(url(session, "/close")).json()["status"] == "closed"
+def test_the_secretariats_head_closes_a_session_only_where_it_keeps_the_record(secretariat, session, api):
+    refused = api.as_user(secretariat.clerk).post(url(session, "/close"))
+    assert refused.status_code == 403 and "does not keep the record" in refused.json()["detail"]
+    secretariat.negotiation.secretariat_keeps_record = True
+    secretariat.negotiation.save(update_fields=["secretariat_keeps_record"])
+    assert api.post(url(session, "/close")).json()["status"] == "closed"
 
 
 def test_a_line_captured_before_the_close_and_arriving_after_it_is_stored_once_marked_late(world, session, api):
@@ -107,7 +112,7 @@ def test_after_the_grace_period_a_line_is_refused_with_a_reason_to_keep_the_text
     api.as_user(world.head).post(url(session, "/close"))
     # The head closed the session longer ago than the grace period.
     closed_at = timezone.now() - timedelta(seconds=settings.VERBATIM_CLOSE_GRACE_SECONDS + 60)
-    Session.objects.filter(pk=session.pk).update(ended_at=closed_at)
+    Session.objects.filter(pk=session.pk).update(started_at=closed_at - timedelta(hours=1), ended_at=closed_at)
     response = api.as_user(world.note_taker).post(url(session, "/entries"), line(closed_at - timedelta(seconds=30)))
     assert response.status_code == 409
     detail = response.json()["detail"]
@@ -158,8 +163,8 @@ def test_a_session_in_progress_has_nothing_to_reopen(world, session, api):
 def test_a_session_whose_minutes_are_approved_is_not_reopened(world, session, api):
     api.as_user(world.head).post(url(session, "/close"))
     summary_build(summary=Summary.objects.get(session=session))
-    api.post(url(session, "/minutes/approve"))
-    api.as_user(world.other_head).post(url(session, "/minutes/approve"))
+    api.post(url(session, "/minutes/approve"), minutes_fingerprint(session))
+    api.as_user(world.other_head).post(url(session, "/minutes/approve"), minutes_fingerprint(session))
     response = api.post(url(session, "/reopen"), {"reason": "Second thoughts."})
     assert response.status_code == 409
     assert "corrigendum" in response.json()["detail"]

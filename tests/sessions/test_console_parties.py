@@ -633,7 +633,9 @@ def test_a_grace_period_that_ended_refuses_late_lines_for_the_tray(scene, api, s
     settings.VERBATIM_CLOSE_GRACE_SECONDS = 60
     captured = timezone.now() - timedelta(minutes=5)
     scene.session.close(by=scene.membership(scene.head))
-    Session.objects.filter(pk=scene.session.pk).update(ended_at=timezone.now() - timedelta(minutes=2))
+    Session.objects.filter(pk=scene.session.pk).update(
+        started_at=timezone.now() - timedelta(hours=1), ended_at=timezone.now() - timedelta(minutes=2)
+    )
     response = api.as_user(scene.note_taker).post(
         f"/sessions/{scene.session.public_id}/entries",
         {"client_id": str(uuid.uuid4()), "text": "Too late.", "captured_at": captured.isoformat()},

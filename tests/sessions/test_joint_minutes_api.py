@@ -11,6 +11,7 @@ import pytest
 
 from sessions.models import Act, Session, Summary
 from sessions.services import summary_build
+from tests.conftest import minutes_fingerprint
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,7 @@ def approved_parties(body) -> list[tuple[str, str]]:
 
 
 def test_one_heads_approval_leaves_the_minutes_awaiting_the_other_party(world, session, api):
-    response = api.as_user(world.head).post(url(session, "/minutes/approve"))
+    response = api.as_user(world.head).post(url(session, "/minutes/approve"), minutes_fingerprint(session))
     assert response.status_code == 200
     body = response.json()
     assert body["approved"] is False
@@ -49,8 +50,8 @@ def test_one_heads_approval_leaves_the_minutes_awaiting_the_other_party(world, s
 
 
 def test_both_heads_approvals_approve_the_minutes(world, session, api):
-    api.as_user(world.head).post(url(session, "/minutes/approve"))
-    body = api.as_user(world.other_head).post(url(session, "/minutes/approve")).json()
+    api.as_user(world.head).post(url(session, "/minutes/approve"), minutes_fingerprint(session))
+    body = api.as_user(world.other_head).post(url(session, "/minutes/approve"), minutes_fingerprint(session)).json()
     assert body["approved"] is True
     assert body["awaiting"] == []
     assert approved_parties(body) == [(world.aurelia.name, "head"), (world.severia.name, "other_head")]
@@ -62,21 +63,21 @@ def test_both_heads_approvals_approve_the_minutes(world, session, api):
 
 
 def test_a_head_approves_for_their_own_party_once(world, session, api):
-    api.as_user(world.head).post(url(session, "/minutes/approve"))
-    again = api.post(url(session, "/minutes/approve"))
+    api.as_user(world.head).post(url(session, "/minutes/approve"), minutes_fingerprint(session))
+    again = api.post(url(session, "/minutes/approve"), minutes_fingerprint(session))
     assert again.status_code == 400
     assert "already approved" in again.json()["detail"]
     assert api.get(url(session, "/summary")).json()["approved"] is False
 
 
 def test_a_note_taker_does_not_approve_minutes(world, session, api):
-    response = api.as_user(world.other_note_taker).post(url(session, "/minutes/approve"))
+    response = api.as_user(world.other_note_taker).post(url(session, "/minutes/approve"), minutes_fingerprint(session))
     assert response.status_code == 403
     assert "head of delegation" in response.json()["detail"]
 
 
 def test_a_narrative_change_after_one_approval_voids_it(world, session, api):
-    first = api.as_user(world.head).post(url(session, "/minutes/approve")).json()
+    first = api.as_user(world.head).post(url(session, "/minutes/approve"), minutes_fingerprint(session)).json()
     edited = api.as_user(world.other_head).post(
         url(session, "/minutes/narrative"),
         {"narrative": "The heads opened the round and agreed nothing.", "version": first["narrative_version"]},
@@ -88,13 +89,13 @@ def test_a_narrative_change_after_one_approval_voids_it(world, session, api):
     assert (body["approvals"], body["voided"]) == ([], [world.aurelia.name])
     assert body["awaiting"] == [world.aurelia.name, world.severia.name]
     # Severia's approval now does not make the minutes approved: Aurelia must approve again.
-    after = api.post(url(session, "/minutes/approve")).json()
+    after = api.post(url(session, "/minutes/approve"), minutes_fingerprint(session)).json()
     assert (after["approved"], after["awaiting"], after["voided"]) == (
         False,
         [world.aurelia.name],
         [world.aurelia.name],
     )
-    final = api.as_user(world.head).post(url(session, "/minutes/approve")).json()
+    final = api.as_user(world.head).post(url(session, "/minutes/approve"), minutes_fingerprint(session)).json()
     assert (final["approved"], final["voided"]) == (True, [])
 
 
@@ -120,14 +121,14 @@ def test_a_stale_narrative_save_is_a_conflict_with_both_texts(world, session, ap
 def test_the_secretariat_that_keeps_the_record_approves_for_every_party(secretariat, session, api):
     secretariat.negotiation.secretariat_keeps_record = True
     secretariat.negotiation.save()
-    body = api.as_user(secretariat.clerk).post(url(session, "/minutes/approve")).json()
+    body = api.as_user(secretariat.clerk).post(url(session, "/minutes/approve"), minutes_fingerprint(session)).json()
     assert body["approved"] is True
     assert approved_parties(body) == [(secretariat.aurelia.name, "clerk"), (secretariat.severia.name, "clerk")]
     assert {a["delegation"] for a in body["approvals"]} == {secretariat.secretariat.name}
 
 
 def test_a_secretariat_that_does_not_keep_the_record_cannot_approve(secretariat, session, api):
-    response = api.as_user(secretariat.clerk).post(url(session, "/minutes/approve"))
+    response = api.as_user(secretariat.clerk).post(url(session, "/minutes/approve"), minutes_fingerprint(session))
     assert response.status_code == 403
     assert "each party's head approves them" in response.json()["detail"]
     body = api.get(url(session, "/summary")).json()
@@ -137,8 +138,8 @@ def test_a_secretariat_that_does_not_keep_the_record_cannot_approve(secretariat,
 class TestCorrigenda:
     @pytest.fixture
     def approved(self, world, session, api):
-        api.as_user(world.head).post(url(session, "/minutes/approve"))
-        api.as_user(world.other_head).post(url(session, "/minutes/approve"))
+        api.as_user(world.head).post(url(session, "/minutes/approve"), minutes_fingerprint(session))
+        api.as_user(world.other_head).post(url(session, "/minutes/approve"), minutes_fingerprint(session))
         return session
 
     def test_a_corrigendum_is_in_force_once_every_party_approved_it(self, world, approved, api):

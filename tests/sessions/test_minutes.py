@@ -5,6 +5,7 @@ from django.db import DatabaseError, connection, transaction
 
 from sessions.models import Corrigendum, Session, Summary
 from sessions.services import summary_build
+from tests.conftest import minutes_fingerprint
 from tests.scene import build_scene
 
 pytestmark = pytest.mark.django_db
@@ -48,10 +49,10 @@ def test_a_head_edits_the_narrative_but_a_note_taker_cannot(scene, api):
 
 
 def test_approval_freezes_the_minutes_once_every_party_approved_with_who_and_when(scene, api):
-    first = api.as_user(scene.head).post(url(scene, "minutes/approve")).json()
+    first = api.as_user(scene.head).post(url(scene, "minutes/approve"), minutes_fingerprint(scene.session)).json()
     assert first["approved"] is False and first["approved_at"] is None
     assert Session.objects.get(pk=scene.session.pk).status == Session.Status.CLOSED
-    body = api.as_user(scene.other_head).post(url(scene, "minutes/approve")).json()
+    body = api.as_user(scene.other_head).post(url(scene, "minutes/approve"), minutes_fingerprint(scene.session)).json()
     assert body["approved"] is True and body["approved_by"] == "other_head" and body["approved_at"]
     assert Session.objects.get(pk=scene.session.pk).status == Session.Status.MINUTES_APPROVED
     edit = api.post(
@@ -59,12 +60,14 @@ def test_approval_freezes_the_minutes_once_every_party_approved_with_who_and_whe
     )
     assert edit.status_code == 400
     assert "add a corrigendum instead" in edit.json()["detail"]
-    assert api.post(url(scene, "minutes/approve")).status_code == 400
+    assert api.post(url(scene, "minutes/approve"), minutes_fingerprint(scene.session)).status_code == 400
 
 
 def approve_by_both(scene):
-    scene.summary.approve(membership=scene.membership(scene.head))
-    scene.summary.approve(membership=scene.membership(scene.other_head))
+    scene.summary.approve(membership=scene.membership(scene.head), fingerprint=scene.summary.current_fingerprint())
+    scene.summary.approve(
+        membership=scene.membership(scene.other_head), fingerprint=scene.summary.current_fingerprint()
+    )
 
 
 def test_the_database_refuses_to_change_approved_minutes(scene):
