@@ -934,6 +934,11 @@ class Summary(models.Model):
         validate_record_text(text)
         with transaction.atomic():
             Summary.objects.select_for_update().get(pk=self.pk)
+            twin = next((c for c in self.corrigenda.filter(text=text) if not c.in_force), None)
+            if twin is not None:
+                raise ValidationError(
+                    f"Corrigendum {twin.number} with these exact words already awaits approval; approve that one."
+                )
             number = (self.corrigenda.aggregate(n=Max("number"))["n"] or 0) + 1
             corrigendum = Corrigendum.objects.create(summary=self, number=number, text=text, issued_by=membership.user)
             corrigendum.approve(membership=membership)

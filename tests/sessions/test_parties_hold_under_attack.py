@@ -173,3 +173,16 @@ def test_a_refusal_on_a_page_says_why_in_words(world, client):
     assert response.status_code == 403
     assert "head of delegation" in response.content.decode()
     assert Summary.objects.count() == 0
+
+
+def test_the_same_corrigendum_sent_twice_is_recorded_once(world):
+    world.session.record_entry(membership=world.membership(world.note_taker), client_id=uuid.uuid4(), text="Opening.")
+    summary = session_close(session=world.session, by=world.membership(world.head))
+    summary_build(summary=summary)
+    summary.refresh_from_db()
+    for head in (world.head, world.other_head):
+        summary.approve(membership=world.membership(head), fingerprint=summary.current_fingerprint())
+    summary.add_corrigendum(text="Read 'two' for 'three'.", membership=world.membership(world.head))
+    with pytest.raises(ValidationError, match="already awaits approval"):
+        summary.add_corrigendum(text="Read 'two' for 'three'.", membership=world.membership(world.head))
+    assert summary.corrigenda.count() == 1
