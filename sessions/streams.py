@@ -363,6 +363,15 @@ class PendingLines:
         with self._lock:
             self._local.setdefault(session_key, {})[console] = value
 
+    def forget(self, session_key: str, console: str) -> None:
+        """The console was closed with nothing waiting in it."""
+        if settings.REDIS_URL:
+            with contextlib.suppress(redis.RedisError):
+                _redis().hdel(f"{PENDING_PREFIX}{session_key}", console)
+                return
+        with self._lock:
+            self._local.get(session_key, {}).pop(console, None)
+
     def read(self, session_key: str) -> list[ConsoleQueue]:
         raw: dict = {}
         if settings.REDIS_URL:

@@ -397,6 +397,7 @@ def closing_context(session: Session) -> dict:
         "pending_total": sum(q.count for q in queues),
         "pending_consoles": [q for q in queues if q.count],
         "silent_consoles": [q for q in queues if q.silent],
+        "silent_people": sorted({q.who for q in queues if q.silent}),
         "grace": grace_words(),
     }
 
@@ -426,11 +427,15 @@ def pending(request: HttpRequest, session_id: UUID) -> HttpResponse:
         count = int(request.POST.get("count", ""))
     except ValueError:
         return HttpResponse("Send console (a UUID) and count (a whole number).", status=400)
-    if not 0 <= count <= 100_000:
-        return HttpResponse("count is between 0 and 100000.", status=400)
+    if not -1 <= count <= 100_000:
+        return HttpResponse("count is between 0 and 100000, or -1 when the console closes.", status=400)
     who = f"{request.user.get_full_name() or request.user.get_username()} ({access.membership.delegation.label})"
     # keyed by member and console: nobody can overwrite another member's report
-    pending_lines.report(str(session.public_id), f"{request.user.pk}:{console}", who, count)
+    key = f"{request.user.pk}:{console}"
+    if count == -1:
+        pending_lines.forget(str(session.public_id), key)
+    else:
+        pending_lines.report(str(session.public_id), key, who, count)
     return HttpResponse(status=204)
 
 

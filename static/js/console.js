@@ -76,7 +76,12 @@
       badge.className = `badge status-${status}`;
     }
     const form = document.getElementById("capture");
-    if (!form) return;
+    if (!form) {
+      // This console was opened on a closed session, so it has no input yet:
+      // once a head reopens it, load the page again (the queue and draft are kept).
+      if (isOpen(status) && document.getElementById("closed-notice")) window.location.reload();
+      return;
+    }
     if (!isOpen(status) && !form.dataset.closed) {
       // New lines are refused from now on; lines already typed keep being sent:
       // those captured before the close are accepted, marked late, during the grace period.
@@ -100,7 +105,11 @@
   // (the server accepts lines captured before the close for a grace period).
   const pendingUrl = root.dataset.pendingUrl;
   if (!pendingUrl) return;
-  const consoleId = crypto.randomUUID();
+  // One id per browser tab (kept across reloads of the tab), so that reloading
+  // does not count as another console in the head's close dialog.
+  const consoleKey = `verbatim-console-${root.dataset.session || ""}`;
+  const consoleId = sessionStorage.getItem(consoleKey) || crypto.randomUUID();
+  sessionStorage.setItem(consoleKey, consoleId);
   const load = (key) => { try { return JSON.parse(localStorage.getItem(key) || "[]"); } catch { return []; } };
   const store = (key, value) => localStorage.setItem(key, JSON.stringify(value));
   let queue = load(queueKey);
@@ -122,6 +131,11 @@
     }).then((r) => { if (r.ok) reported = count; }).catch(() => { /* offline: said again later */ });
   };
   setInterval(() => reportPending(true), 15000);
+  // A tab closed with nothing waiting is no longer a console to wait for.
+  window.addEventListener("pagehide", () => {
+    if (queue.length) return;
+    navigator.sendBeacon(pendingUrl, new URLSearchParams({ console: consoleId, count: "-1", csrfmiddlewaretoken: csrf }));
+  });
 
   const typedAt = (item) => item.captured_at ? new Date(item.captured_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" }) : "";
   const describe = (item) => `${item.kindLabel}${item.speaker ? " · " + item.speaker : ""}${item.visibility === "internal" ? " · internal" : ""}`;

@@ -93,7 +93,7 @@ def test_lines_queued_offline_when_a_head_closes_reach_the_record_once_marked_la
         for line in LINES:
             row = page.locator("#timeline li", has_text=line)
             expect(row).to_have_count(1, timeout=30_000)
-            expect(row.locator(".badge.late")).to_have_text("recorded late")
+            expect(row.locator(".badge.late")).to_contain_text("recorded late")
     expect(ilan.locator("#pending li")).to_have_count(0)
     expect(ilan.locator("#not-recorded")).to_be_hidden()
     expect(ilan.locator("#capture-text")).to_be_disabled()  # the status came over the stream

@@ -436,7 +436,7 @@ def test_a_pending_report_must_name_a_console_and_a_count(scene, client):
     client.force_login(scene.note_taker)
     url = f"/sessions/{scene.session.public_id}/pending"
     assert client.post(url, {"console": "x", "count": 1}).status_code == 400
-    assert client.post(url, {"console": str(uuid.uuid4()), "count": "-1"}).status_code == 400
+    assert client.post(url, {"console": str(uuid.uuid4()), "count": "-2"}).status_code == 400
     assert client.post(url, {"console": str(uuid.uuid4())}).status_code == 400
 
 
@@ -642,3 +642,21 @@ def test_a_grace_period_that_ended_refuses_late_lines_for_the_tray(scene, api, s
     )
     assert response.status_code == 409
     assert "Keep the text" in response.json()["detail"]
+
+
+def test_a_console_closed_with_nothing_waiting_leaves_the_close_dialog(scene, client):
+    import uuid as _uuid
+
+    client.force_login(scene.note_taker)
+    console = str(_uuid.uuid4())
+    url = f"/sessions/{scene.session.public_id}/pending"
+    assert client.post(url, {"console": console, "count": "2"}).status_code == 204
+    client.force_login(scene.head)
+    assert "(2)" in client.get(f"/sessions/{scene.session.public_id}/close").content.decode()
+    client.force_login(scene.note_taker)
+    assert client.post(url, {"console": console, "count": "-1"}).status_code == 204
+    client.force_login(scene.head)
+    assert (
+        "No open console reports lines waiting"
+        in client.get(f"/sessions/{scene.session.public_id}/close").content.decode()
+    )
