@@ -181,6 +181,12 @@ VERBATIM_MAX_TEXT_CHARS = env_int("VERBATIM_MAX_TEXT_CHARS", 20_000, minimum=100
 # Lines captured before a session was closed are still accepted this long after the close.
 VERBATIM_CLOSE_GRACE_SECONDS = env_int("VERBATIM_CLOSE_GRACE_SECONDS", 600, minimum=0)
 
+# Live streams re-check that their member still belongs to the negotiation and that the account is
+# still active this often; a removed or deactivated member's open streams end within it. Each
+# re-check borrows a database connection for one short query and gives it back. Keep-alives stay
+# every 15 s whatever this is (sessions/live.py: HEARTBEAT_SECONDS).
+VERBATIM_STREAM_RECHECK_SECONDS = env_int("VERBATIM_STREAM_RECHECK_SECONDS", 15, minimum=1)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL_PREFIX = "verbatim:session:"
 PRESENCE_PREFIX = "verbatim:presence:"
-HEARTBEAT_SECONDS = 15.0
+HEARTBEAT_SECONDS = 15.0  # an idle stream sends a keep-alive and renews its presence mark this often
 PRESENCE_TTL_SECONDS = 45.0
 
 
@@ -207,6 +207,14 @@ class Presence:
 presence = Presence()
 
 
+def recheck_seconds() -> float:
+    """How often an open stream re-checks that its member may still read
+    (``VERBATIM_STREAM_RECHECK_SECONDS``, 15 by default). Separate from the
+    keep-alive: a deployment (or a test) may want removals to take effect
+    sooner without more keep-alives and presence writes."""
+    return float(settings.VERBATIM_STREAM_RECHECK_SECONDS)
+
+
 def json_dumps(value: object) -> str:
     from django.core.serializers.json import DjangoJSONEncoder
 
@@ -234,7 +242,11 @@ async def stream(
     has not had yet and whether the stream must end (access lost); ``here``
     who is present, as last read by the session's feed. ``who`` is None for
     readers that are not people in the console (API clients): they are not
-    shown as present."""
+    shown as present.
+
+    An idle stream wakes at least every ``recheck_seconds()`` so that ``read``
+    can re-check access, and sends a keep-alive after ``HEARTBEAT_SECONDS``
+    without a wake-up."""
     from asgiref.sync import sync_to_async
 
     yield "retry: 1500\n\n"
@@ -244,6 +256,7 @@ async def stream(
                 await sync_to_async(presence.mark, thread_sensitive=False)(session_key, who)
                 await sync_to_async(notify, thread_sensitive=False)(session_key)  # others see us arrive
             shown: list[str] | None = None
+            idle_since = time.monotonic()
             try:
                 while True:
                     woken.clear()
@@ -255,12 +268,18 @@ async def stream(
                     if show_presence is not None and here is not None and here() != shown:
                         shown = here()
                         yield show_presence(shown)
+                    beat_in = idle_since + HEARTBEAT_SECONDS - time.monotonic()
                     try:
-                        await asyncio.wait_for(woken.wait(), timeout=HEARTBEAT_SECONDS)
+                        await asyncio.wait_for(woken.wait(), timeout=max(0.0, min(beat_in, recheck_seconds())))
                     except TimeoutError:
+                        if time.monotonic() - idle_since < HEARTBEAT_SECONDS:
+                            continue  # only time to re-check access: read() does it
+                        idle_since = time.monotonic()
                         yield ": keep-alive\n\n"
                         if who is not None:
                             await sync_to_async(presence.mark, thread_sensitive=False)(session_key, who)
+                    else:
+                        idle_since = time.monotonic()
             finally:
                 if who is not None:
                     presence.leave(session_key, who)

@@ -6,7 +6,8 @@ the session's new entries (every visibility group at once), the panels'
 state and who is present, once; every stream then takes what its member may
 see from memory. A stream that reconnects from further back than the feed
 holds replays from the database on its own. Between wake-ups no stream holds
-a database connection.
+a database connection: every read, the periodic access re-check included,
+runs on a shared thread and gives its connection back before it returns.
 
 Beside them, ``pending_lines`` keeps what each open console last said about
 the lines it has typed but not yet had stored, for the head's close dialog.
@@ -28,7 +29,7 @@ from django.db import connection
 from django.db.models import Count, Max, Q
 
 from negotiations.models import Membership
-from sessions.live import HEARTBEAT_SECONDS, Cursor, _redis, hub, presence, sse
+from sessions.live import Cursor, _redis, hub, presence, recheck_seconds, sse
 from sessions.models import Entry, Session, Summary
 
 BATCH = 200
@@ -249,10 +250,10 @@ class SessionReader:
         return entry.seq > seen
 
     async def read(self) -> tuple[list[str], bool]:
-        if time.monotonic() - self.checked_at > HEARTBEAT_SECONDS:
+        if time.monotonic() - self.checked_at >= recheck_seconds():
             self.checked_at = time.monotonic()
-            if not await sync_to_async(Membership.objects.filter(pk=self.membership.pk).exists)():
-                return [sse("gone", "You are no longer a member of this negotiation.")], True
+            if not await sync_to_async(self._may_still_read, thread_sensitive=False)():
+                return [sse("gone", "You no longer have access to this negotiation.")], True
         await self.feed.refresh()
         feed = self.feed
         snapshot, base = feed.entries, feed.base_pk or 0  # one consistent view for this read
@@ -269,6 +270,16 @@ class SessionReader:
         if self.panels:
             events += self._panel_events()
         return events, False
+
+    def _may_still_read(self) -> bool:
+        """Whether the membership still stands and its account is still
+        active. Off the event loop, on a shared thread, giving its connection
+        back before it returns (the request's own thread would keep it for
+        the stream's whole life)."""
+        try:
+            return Membership.objects.filter(pk=self.membership.pk, user__is_active=True).exists()
+        finally:
+            connection.close()
 
     def _replay(self, up_to_pk: int) -> list[str]:
         """From the database: what this stream lacks up to the feed's position."""

@@ -209,15 +209,17 @@ class AsgiServer:
     """Verbatim under uvicorn in its own process, on the test database and
     the test Redis: the real ASGI path, streaming and all."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, env: dict[str, str] | None = None) -> None:
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
+        self.env_overrides = env or {}
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
         env = dict(os.environ)
         env["DATABASE_URL"] = url_of_test_database()
         env["REDIS_URL"] = settings.REDIS_URL
+        env.update(self.env_overrides)
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -254,14 +256,35 @@ class AsgiServer:
             self.process = None
 
 
-@pytest.fixture
-def asgi_server(transactional_db):
+def _free_port() -> int:
     import socket
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = AsgiServer(port)
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def asgi_server(transactional_db):
+    server = AsgiServer(_free_port())
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def start_asgi_server(transactional_db):
+    """Start uvicorn processes with environment overrides, e.g.
+    ``start_asgi_server(DATABASE_URL=url_of_test_database("?pool_size=3"))``;
+    every one started is stopped after the test."""
+    servers: list[AsgiServer] = []
+
+    def start(**env: str) -> AsgiServer:
+        server = AsgiServer(_free_port(), env)
+        servers.append(server)
+        server.start()
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
