@@ -11,4 +11,6 @@ COPY . .
 RUN useradd --system --home /app verbatim && mkdir -p /app/var && chown verbatim /app/var
 USER verbatim
 EXPOSE 8000
-CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--workers", "4"]
+# On SIGTERM open live streams end at once (clients reconnect elsewhere); whatever is still running
+# after 5 s is cancelled, so a stop or a rolling deploy never waits for long-lived connections.
+CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--workers", "4", "--timeout-graceful-shutdown", "5"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError
@@ -11,6 +12,7 @@ from ninja.security import HttpBearer, django_auth
 
 from agreements.api import router as agreements_router
 from agreements.models import AgreementRefused
+from config.outage import database_unavailable
 from negotiations.api import router as negotiations_router
 from negotiations.models import ApiToken
 from sessions.api import router as sessions_router
@@ -93,6 +95,13 @@ def narrative_conflict(request: HttpRequest, exc: NarrativeConflict) -> HttpResp
         {"detail": str(exc), "current": exc.current, "attempted": exc.attempted, "edited_by": exc.edited_by},
         status=409,
     )
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def database_down(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """The database is unreachable: 503 with Retry-After, at once (config/outage.py)."""
+    return database_unavailable(request, exc)
 
 
 class TokenIn(Schema):

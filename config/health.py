@@ -1,6 +1,16 @@
-"""/healthz: is the database reachable, the broker up, a worker listening?"""
+"""/healthz: is the database reachable, the broker up, a worker listening?
+
+It answers within ``HEALTH_DEADLINE`` seconds whatever is down: the database
+and the broker (then the workers) are asked at once, each on a thread of its
+own; the database check gives its connection back as soon as ``SELECT 1``
+returns, so nothing holds a connection while workers are awaited. A part
+that has not answered by the deadline is reported failing.
+"""
 
 from __future__ import annotations
+
+import threading
+import time
 
 import redis
 from django.conf import settings
@@ -14,44 +24,70 @@ from config.celery import app as celery_app
 
 
 def _database() -> dict[str, object]:
+    """Runs on a thread of its own, with its own connection, closed before it returns."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         return {"ok": True, "engine": connection.vendor}
     except Exception as error:  # noqa: BLE001 - any failure means unhealthy
         return {"ok": False, "error": f"database unreachable: {error.__class__.__name__}: {error}".strip()}
+    finally:
+        connection.close()
 
 
-def _broker() -> dict[str, object]:
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        return {"ok": True, "mode": "in-process"}
+def _broker(timeout: float) -> dict[str, object]:
     try:
-        redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1).ping()
+        client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=timeout, socket_connect_timeout=timeout)
+        with client:
+            client.ping()
         return {"ok": True, "mode": "redis"}
     except redis.RedisError as error:
         return {"ok": False, "mode": "redis", "error": f"broker unreachable: {error}"}
 
 
-def _worker(broker_ok: bool) -> dict[str, object]:
+def _broker_then_worker(answers: dict[str, dict[str, object]]) -> None:
+    """Fills ``answers["broker"]``, then ``answers["worker"]``, as each is known."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        return {"ok": True, "mode": "in-process"}
-    if not broker_ok:
-        return {"ok": False, "error": "cannot ask workers: the broker is down"}
-    with celery_app.connection_for_write(settings.REDIS_URL) as connection:
-        replies = celery_app.control.ping(timeout=settings.HEALTH_WORKER_TIMEOUT, connection=connection)
-    if not replies:
-        return {"ok": False, "error": f"no Celery worker answered within {settings.HEALTH_WORKER_TIMEOUT:g} s"}
-    return {"ok": True, "workers": sorted(name for reply in replies for name in reply)}
+        answers.update(broker={"ok": True, "mode": "in-process"}, worker={"ok": True, "mode": "in-process"})
+        return
+    answers["broker"] = _broker(settings.HEALTH_DEADLINE / 2)
+    if not answers["broker"]["ok"]:
+        answers["worker"] = {"ok": False, "error": "cannot ask workers: the broker is down"}
+        return
+    with celery_app.connection_for_write(settings.REDIS_URL) as conn:
+        # limit=1: done as soon as one worker answers. Without any, Redis makes this wait about a
+        # second whatever the timeout; healthz() does not wait for it past its deadline.
+        replies = celery_app.control.ping(timeout=settings.HEALTH_WORKER_TIMEOUT, limit=1, connection=conn)
+    if replies:
+        answers["worker"] = {"ok": True, "workers": sorted(name for reply in replies for name in reply)}
+    else:
+        answers["worker"] = {"ok": False, "error": "no Celery worker answered"}
+
+
+def _database_into(answers: dict[str, dict[str, object]]) -> None:
+    answers["database"] = _database()
 
 
 @login_not_required
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    database = _database()
-    broker = _broker()
-    worker = _worker(bool(broker["ok"]))
-    checks = {"database": database, "broker": broker, "worker": worker}
+    deadline = time.monotonic() + settings.HEALTH_DEADLINE
+    answers: dict[str, dict[str, object]] = {}
+    threads = [
+        threading.Thread(target=check, args=(answers,), name=f"healthz-{check.__name__}", daemon=True)
+        for check in (_database_into, _broker_then_worker)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    late = f"did not answer within {settings.HEALTH_DEADLINE:g} s"
+    checks = {
+        "database": answers.get("database", {"ok": False, "error": f"database {late}"}),
+        "broker": answers.get("broker", {"ok": False, "error": f"broker {late}"}),
+        "worker": answers.get("worker", {"ok": False, "error": f"no Celery worker answered: {late}"}),
+    }
     failing = [name for name, check in checks.items() if not check["ok"]]
     body = {"status": "ok" if not failing else "failing", "failing": failing, "checks": checks}
     return JsonResponse(body, status=200 if not failing else 503)

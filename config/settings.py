@@ -63,6 +63,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.outage.DatabaseOutageMiddleware",  # 503 at once while the database is unreachable
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -103,7 +104,17 @@ DATABASES = {
         base_dir=BASE_DIR,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that is down or unreachable must answer a 503 at once, not hang the request:
+    # each connection attempt gives up after this many seconds (libpq's connect_timeout), and a
+    # request waits at most DATABASE_POOL_TIMEOUT seconds for a pooled connection. Nothing retries
+    # within a request; the client (the console's queue, an API client) retries after Retry-After.
+    DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 2, minimum=1))
+    if "pool" in DATABASES["default"]["OPTIONS"]:
+        DATABASES["default"]["OPTIONS"]["pool"]["timeout"] = env_int("DATABASE_POOL_TIMEOUT", 5, minimum=1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Retry-After (seconds) of the 503 answered while the database is unreachable (config/outage.py).
+DATABASE_RETRY_AFTER = env_int("DATABASE_RETRY_AFTER", 5, minimum=1)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -166,7 +177,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_throttle": 1,
 }
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "verbatim")
-HEALTH_WORKER_TIMEOUT = 1.0
+# /healthz answers within HEALTH_DEADLINE seconds whatever is down; a worker has this long to answer its ping.
+HEALTH_DEADLINE = 0.9
+HEALTH_WORKER_TIMEOUT = 0.5
 # The end-of-session summary job: how often it is retried, and the first wait (doubling each time).
 SUMMARY_MAX_RETRIES = env_int("SUMMARY_MAX_RETRIES", 4)
 SUMMARY_RETRY_SECONDS = env_int("SUMMARY_RETRY_SECONDS", 5)

@@ -20,3 +20,4 @@ urlpatterns = [
 
 handler404 = "negotiations.views.not_found"
 handler403 = "negotiations.views.not_allowed"
+handler500 = "config.outage.server_error"  # an unreachable database answers 503, not 500

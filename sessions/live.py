@@ -11,6 +11,10 @@ subscriber per web process, fanning out in memory). Redis rather than
 PostgreSQL LISTEN/NOTIFY because it is already our broker, and LISTEN would
 pin one database connection per web process for the process's lifetime.
 Without REDIS_URL (the embedded default) it stays in this process.
+
+On SIGTERM (or Ctrl+C) every open stream ends at once with a ``retry:``
+hint, so the reader reconnects, to another process, with its Last-Event-ID,
+and the server is not left waiting for streams that never end.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ import asyncio
 import contextlib
 import json
 import logging
+import random
+import signal
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -70,6 +76,8 @@ class Hub:
         self._generations: dict[str, int] = {}
         self._listener: asyncio.Task | None = None
         self._listener_loop: asyncio.AbstractEventLoop | None = None
+        self.stopping = False
+        self._watching_signals = False
 
     def generation(self, session_key: str) -> int:
         """How many times this session's streams have been woken: a feed
@@ -91,6 +99,34 @@ class Hub:
             keys = list(self._waiters)
         for key in keys:
             self.wake(key)
+
+    def stop(self) -> None:
+        """The process is shutting down: wake every stream so that it ends."""
+        self.stopping = True
+        self.wake_all()
+
+    def watch_for_shutdown(self) -> None:
+        """Chain our own handler before the server's (uvicorn's) SIGTERM and SIGINT handlers, once,
+        from the event loop's thread. ASGI lifespan cannot do this: its shutdown event only comes
+        after every open response has ended."""
+        if self._watching_signals or threading.current_thread() is not threading.main_thread():
+            return
+        self._watching_signals = True
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            server_handler = signal.getsignal(signum)
+
+            def handle(number: int, frame: object, server_handler: object = server_handler) -> None:
+                # A signal handler must not take self._lock (it may interrupt its holder): defer to the loop.
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(self.stop)
+                if callable(server_handler):
+                    server_handler(number, frame)
+                elif server_handler == signal.SIG_DFL:  # no server handler: die as we would have
+                    signal.signal(number, signal.SIG_DFL)
+                    signal.raise_signal(number)
+
+            signal.signal(signum, handle)
 
     @contextlib.asynccontextmanager
     async def waiting(self, session_key: str) -> AsyncIterator[asyncio.Event]:
@@ -250,6 +286,7 @@ async def stream(
     from asgiref.sync import sync_to_async
 
     yield "retry: 1500\n\n"
+    hub.watch_for_shutdown()
     try:
         async with hub.waiting(session_key) as woken:
             if who is not None:
@@ -259,6 +296,10 @@ async def stream(
             idle_since = time.monotonic()
             try:
                 while True:
+                    if hub.stopping:
+                        # Reconnect soon, spread over a second, to a process that is not stopping.
+                        yield f": this server is stopping\nretry: {random.randint(250, 1250)}\n\n"
+                        return
                     woken.clear()
                     events, finished = await read()
                     for event in events:
