@@ -179,7 +179,7 @@ SUMMARY_RETRY_SECONDS = env_int("SUMMARY_RETRY_SECONDS", 5)
 # JOBS_RUNNING_LIMIT_SECONDS is taken for dead and sent again. Running a job twice is harmless.
 JOBS_SWEEP_SECONDS = env_int("JOBS_SWEEP_SECONDS", 15, minimum=1)
 JOBS_PENDING_GRACE_SECONDS = env_int("JOBS_PENDING_GRACE_SECONDS", 5, minimum=0)
-JOBS_REQUEUE_SECONDS = env_int("JOBS_REQUEUE_SECONDS", 120, minimum=1)
+JOBS_REQUEUE_SECONDS = env_int("JOBS_REQUEUE_SECONDS", 40, minimum=1)
 JOBS_RUNNING_LIMIT_SECONDS = env_int("JOBS_RUNNING_LIMIT_SECONDS", 600, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     # a sweep not run by the next one is dropped, so sweeps queued while no worker was up do not pile up
