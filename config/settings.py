@@ -184,6 +184,27 @@ HEALTH_WORKER_TIMEOUT = 0.5
 SUMMARY_MAX_RETRIES = env_int("SUMMARY_MAX_RETRIES", 4)
 SUMMARY_RETRY_SECONDS = env_int("SUMMARY_RETRY_SECONDS", 5)
 
+# Jobs that cannot be lost. A pending summary or export row is the intent to run its job (an
+# outbox): it is handed to the broker after commit, and if the broker is down or forgets it, the
+# sweeper (Celery beat every JOBS_SWEEP_SECONDS, and each worker once at start) hands it again.
+# An intent younger than JOBS_PENDING_GRACE_SECONDS is left to the request that made it; a job sent
+# JOBS_REQUEUE_SECONDS ago and not yet started is sent again; one running longer than
+# JOBS_RUNNING_LIMIT_SECONDS is taken for dead and sent again. Running a job twice is harmless.
+JOBS_SWEEP_SECONDS = env_int("JOBS_SWEEP_SECONDS", 15, minimum=1)
+JOBS_PENDING_GRACE_SECONDS = env_int("JOBS_PENDING_GRACE_SECONDS", 5, minimum=0)
+JOBS_REQUEUE_SECONDS = env_int("JOBS_REQUEUE_SECONDS", 40, minimum=1)
+JOBS_RUNNING_LIMIT_SECONDS = env_int("JOBS_RUNNING_LIMIT_SECONDS", 600, minimum=1)
+CELERY_BEAT_SCHEDULE = {
+    # a sweep not run by the next one is dropped, so sweeps queued while no worker was up do not pile up
+    f"sweep-{what}": {
+        "task": f"{app}.tasks.sweep_{what}",
+        "schedule": float(JOBS_SWEEP_SECONDS),
+        "options": {"expires": float(JOBS_SWEEP_SECONDS)},
+    }
+    for app, what in [("sessions", "summaries"), ("negotiations", "exports")]
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
 # Exports: records larger than this (entries of a session, formulations of a
 # negotiation) are rendered by a background job; the request waits this long.
 EXPORT_BACKGROUND_THRESHOLD = env_int("EXPORT_BACKGROUND_THRESHOLD", 2000)

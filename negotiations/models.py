@@ -3,12 +3,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -317,6 +319,10 @@ class ExportJob(models.Model):
     error = models.TextField(blank=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    requested_at = models.DateTimeField(default=timezone.now, help_text="When the export was last asked for")
+    enqueued_at = models.DateTimeField(null=True, blank=True, help_text="When its job was handed to the broker")
+    started_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -335,19 +341,46 @@ class ExportJob(models.Model):
                 fingerprint=fingerprint, fmt=fmt, defaults={"record": record, "stem": stem, "requested_by": by}
             )
             if not created and job.status == cls.Status.FAILED:
-                cls.objects.filter(pk=job.pk).update(status=cls.Status.PENDING, error="", progress=0)
+                cls.objects.filter(pk=job.pk).update(
+                    status=cls.Status.PENDING, error="", progress=0, requested_at=timezone.now(), enqueued_at=None
+                )
                 created = True
             if created:
-                render_export.delay_on_commit(job.pk)
+                # the pending row is the intent: if the broker is down, the sweeper sends the job later
+                render_export.send_on_commit(job)
         return job
 
-    def run(self) -> None:
-        from django.utils import timezone
+    @classmethod
+    def sweep(cls) -> int:
+        """Send the job of every export that should be rendering and is not:
+        pending and never handed to the broker (it was down) or handed long
+        ago and never started (it lost it), or running past the limit.
+        Claims by conditional update, so two sweeps send each job once.
+        Returns how many jobs it sent."""
+        from negotiations.tasks import render_export
 
+        now = timezone.now()
+        sent = 0
+        limit = now - timedelta(seconds=settings.JOBS_RUNNING_LIMIT_SECONDS)
+        for stuck in cls.objects.filter(status=cls.Status.RUNNING, started_at__lt=limit):
+            if cls.objects.filter(pk=stuck.pk, status=cls.Status.RUNNING, started_at=stuck.started_at).update(
+                status=cls.Status.PENDING, enqueued_at=None, progress=0
+            ):
+                sent += render_export.send_claimed(stuck, sent_at=None)
+        grace = now - timedelta(seconds=settings.JOBS_PENDING_GRACE_SECONDS)
+        requeue = now - timedelta(seconds=settings.JOBS_REQUEUE_SECONDS)
+        stranded = cls.objects.filter(status=cls.Status.PENDING, requested_at__lt=grace).filter(
+            models.Q(enqueued_at=None) | models.Q(enqueued_at__lt=requeue)
+        )
+        for job in stranded.only("pk", "status", "enqueued_at"):
+            sent += render_export.send_claimed(job, sent_at=job.enqueued_at)
+        return sent
+
+    def run(self) -> None:
         from negotiations import exports
 
         if not ExportJob.objects.filter(pk=self.pk, status__in=[self.Status.PENDING, self.Status.RUNNING]).update(
-            status=self.Status.RUNNING, progress=10
+            status=self.Status.RUNNING, progress=10, started_at=timezone.now(), attempts=models.F("attempts") + 1
         ):
             return  # already done
         export = exports.Export(

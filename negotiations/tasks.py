@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from config.celery import OutboxTask
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=3)
+
+@shared_task(base=OutboxTask, bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=3)
 def render_export(self, job_id: int) -> str:
     """Render a large export. Safe to run twice: the job row says when it is done."""
     from negotiations.models import ExportJob
@@ -19,3 +21,12 @@ def render_export(self, job_id: int) -> str:
             return "failed"
         raise self.retry(exc=error, countdown=5 * 2**self.request.retries) from error
     return "ready"
+
+
+@shared_task(acks_late=False)
+def sweep_exports() -> int:
+    """Send the jobs of exports stranded by a broker outage, a broker that
+    lost its memory, or a worker that died (Celery beat, every few seconds)."""
+    from negotiations.models import ExportJob
+
+    return ExportJob.sweep()

@@ -3,7 +3,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -683,7 +683,10 @@ class Summary(models.Model):
     )
     error = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
-    requested_at = models.DateTimeField(default=timezone.now)
+    requested_at = models.DateTimeField(default=timezone.now, help_text="When the summary was last asked for")
+    enqueued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its job was handed to the broker, or is due to run again"
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     approved_by = models.ForeignKey(
@@ -748,17 +751,21 @@ class Summary(models.Model):
         built again from the record (approvals of the old draft lapse, as its
         fingerprint changes)."""
         if Summary.objects.filter(pk=self.pk, status=self.Status.READY, approved_at=None).update(
-            status=self.Status.PENDING
+            status=self.Status.PENDING, requested_at=timezone.now(), enqueued_at=None
         ):
             from sessions.services import summary_enqueue
 
             summary_enqueue(summary=self)
             self.session.changed()
 
-    def note_retry(self, reason: str) -> None:
+    def note_retry(self, reason: str, *, due_in: int = 0) -> None:
+        """The job failed and is due to run again in ``due_in`` seconds: the
+        sweeper leaves it alone until then."""
         with transaction.atomic():
             Summary.objects.filter(pk=self.pk).exclude(status=self.Status.READY).update(
-                status=self.Status.PENDING, error=reason[:2000]
+                status=self.Status.PENDING,
+                error=reason[:2000],
+                enqueued_at=timezone.now() + timedelta(seconds=due_in),
             )
             self.session.changed()
 
