@@ -176,11 +176,6 @@ class Formulation(models.Model):
     def is_agreed(self) -> bool:
         return self.status in self.AGREED_STATUSES
 
-    def _events_since_reopening(self) -> list[Agreement]:
-        events = list(self.events.order_by("recorded_at", "pk").prefetch_related("parties"))
-        reopenings = [i for i, e in enumerate(events) if e.kind == Agreement.Kind.REOPENED]
-        return events[reopenings[-1] + 1 :] if reopenings else events
-
     def add_version(
         self, *, text: str, language: str, membership: Membership, session: Session | None = None
     ) -> Formulation:
@@ -216,7 +211,8 @@ class Formulation(models.Model):
 
     def consents(self) -> dict[int, PartyConsent]:
         parties = list(self.point.negotiation.parties.values_list("pk", flat=True))
-        return consent_states(self._events_since_reopening(), parties)
+        events = self.events.order_by("recorded_at", "pk").select_related("delegation", "recorded_by")
+        return consent_states(events.prefetch_related("parties"), parties)  # the replay starts again at each reopening
 
     def _check_session(self, session: Session | None) -> None:
         if session is None:

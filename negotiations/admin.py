@@ -3,6 +3,21 @@ from django.contrib import admin
 from negotiations.models import ApiToken, Delegation, DelegationMember, ExportJob, Membership, Negotiation, Party
 
 
+class ReadOnlyRecordAdmin(admin.ModelAdmin):
+    """Parts of the record change only through the product's workflows
+    (capture, propose, agree, close, approve), never by hand: the admin
+    shows them and nothing more."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class DelegationMemberInline(admin.TabularInline):
     model = DelegationMember
     extra = 1

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from negotiations.admin import ReadOnlyRecordAdmin
 from sessions.models import (
     Act,
     AgendaItem,
@@ -65,21 +66,12 @@ class ParticipantAdmin(admin.ModelAdmin):
 
 
 @admin.register(Entry)
-class EntryAdmin(admin.ModelAdmin):
+class EntryAdmin(ReadOnlyRecordAdmin):
     """Entries are append-only: the admin shows them and never edits them."""
 
     list_display = ["session", "stream", "seq", "kind", "visibility", "author", "created_at"]
     list_filter = ["kind", "visibility"]
     search_fields = ["text"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Summary)
@@ -110,23 +102,12 @@ class CorrigendumAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(MinutesApproval)
-class MinutesApprovalAdmin(ReadOnlyAdmin):
+class MinutesApprovalAdmin(ReadOnlyRecordAdmin):
     list_display = ["summary", "corrigendum", "party", "delegation", "by", "at", "fingerprint"]
 
 
 @admin.register(Act)
-class ActAdmin(ReadOnlyAdmin):
+class ActAdmin(ReadOnlyRecordAdmin):
     list_display = ["negotiation", "seq", "kind", "party", "delegation", "by", "created_at"]
     list_filter = ["kind"]
