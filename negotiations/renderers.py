@@ -1,5 +1,10 @@
 """Render an export's canonical record into each format. Every format
-carries the classification, the record line and the fingerprint."""
+carries the classification, the record line and the fingerprint, and the
+record itself in machine-readable form at a fixed place (the carried
+record): JSON is the record; Markdown ends with it in a fenced block; DOCX
+holds it in a custom XML part; PDF (PDF/A-3b) has it as an attached file.
+``negotiations.verification`` reads it back from there, never from the
+visible text."""
 
 from __future__ import annotations
 
@@ -103,6 +108,12 @@ def _envelope(export: Export) -> dict[str, Any]:
         "corrigendum_lines": [corrigendum_line(c) for c in r.get("corrigenda", [])] if minutes else [],
         "act_times": [_when(act["at"]) for act in r["summary"].get("acts", [])] if minutes else [],
     }
+
+
+# Where each format carries its record.
+RECORD_ATTACHMENT = "verbatim-record.json"
+RECORD_XML_NAMESPACE = "urn:verbatim:record"
+MD_TRAILER_LABEL = "Machine-readable record (read by `verify_export`; the minutes above are rendered from it):"
 
 
 def to_json(export: Export) -> bytes:
@@ -238,7 +249,15 @@ def _md_agreed_text(export: Export) -> list[str]:
     return out
 
 
-def to_markdown(export: Export) -> bytes:
+def md_fence(text: str) -> str:
+    """A backtick fence longer than any run of backticks inside ``text``,
+    so nothing recorded can close the block early."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def md_visible(export: Export) -> str:
+    """The minutes as a person reads them, above the carried record."""
     r = export.record
     out: list[str] = [f"**{r['classification']}**", ""]
     out += _md_minutes(export) if r["record"]["kind"] == "minutes" else _md_agreed_text(export)
@@ -253,7 +272,13 @@ def to_markdown(export: Export) -> bytes:
         f"**{r['classification']}**",
         "",
     ]
-    return "\n".join(out).encode()
+    return "\n".join(out)
+
+
+def to_markdown(export: Export) -> bytes:
+    carried = to_json(export).decode()
+    fence = md_fence(carried)
+    return f"{md_visible(export)}\n{MD_TRAILER_LABEL}\n\n{fence}json\n{carried}\n{fence}\n".encode()
 
 
 # ---- DOCX -------------------------------------------------------------------------
@@ -453,23 +478,43 @@ def to_docx(export: Export) -> bytes:
     doc.add_paragraph(f"Fingerprint: sha256:{export.fingerprint}")
     doc.core_properties.title = r["negotiation"]["title"]
     doc.core_properties.subject = export.record_line
+    _carry_in_docx(doc, export)
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()
+
+
+def _carry_in_docx(doc, export: Export) -> None:
+    """The carried record as a custom XML part of the package, related from
+    the document part: ``<record xmlns="urn:verbatim:record">JSON</record>``."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.opc.part import Part
+    from lxml import etree
+
+    root = etree.Element(f"{{{RECORD_XML_NAMESPACE}}}record", nsmap={None: RECORD_XML_NAMESPACE})
+    root.text = to_json(export).decode()
+    blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    package = doc.part.package
+    part = Part(package.next_partname("/customXml/item%d.xml"), "application/xml", blob, package)
+    doc.part.relate_to(part, RT.CUSTOM_XML)
 
 
 # ---- PDF (Typst) -------------------------------------------------------------------
 
 
 def to_pdf(export: Export) -> bytes:
-    """PDF/A-2b set by Typst. The record goes in as JSON data, never spliced
-    into markup, so no recorded character can be read as Typst syntax."""
+    """PDF/A-3b set by Typst, with the carried record attached as an
+    associated file. The record goes in as JSON data, never spliced into
+    markup, so no recorded character can be read as Typst syntax."""
     import typst
 
     return typst.compile(
         str(TEMPLATES / "record.typ"),
-        sys_inputs={"data": json.dumps(_envelope(export), ensure_ascii=False)},
-        pdf_standards=["a-2b"],
+        sys_inputs={
+            "data": json.dumps(_envelope(export), ensure_ascii=False),
+            "carried": to_json(export).decode(),
+        },
+        pdf_standards=["a-3b"],
         timestamp=int(export.generated_at.timestamp()),
     )
 

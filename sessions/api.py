@@ -538,7 +538,7 @@ def act_out(act: Act) -> dict:
 
 @router.get("/sessions/{session_id}/minutes.{fmt}", response={200: None, 202: dict}, tags=["exports"])
 def session_minutes_export(request: HttpRequest, session_id: UUID, fmt: str, version: str = "shared"):
-    """Official minutes as pdf (PDF/A-2b), docx, md or json. `version=internal`
+    """Official minutes as pdf (PDF/A-3b), docx, md or json. `version=internal`
     adds your own delegation's internal entries, for your delegation only."""
     from negotiations.exporting import export_response
     from negotiations.exports import minutes_record
