@@ -15,7 +15,12 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from negotiations import exports
 
 
-def _file(export: exports.Export, fmt: str, content: bytes) -> HttpResponse:
+def _file(request: HttpRequest, export: exports.Export, fmt: str, content: bytes) -> HttpResponse:
+    """Hand the file over, and note its SHA-256 as issued to this user (a
+    file a background job rendered is noted each time it is handed over)."""
+    from negotiations.models import IssuedFile
+
+    IssuedFile.note(content=content, record=export.record, fingerprint=export.fingerprint, fmt=fmt, to=request.user)
     response = HttpResponse(content, content_type=exports.FORMATS[fmt])
     response["Content-Disposition"] = f'attachment; filename="{export.filename_stem}.{fmt}"'
     response["X-Verbatim-Fingerprint"] = f"sha256:{export.fingerprint}"
@@ -31,7 +36,7 @@ def export_response(
     record = build()
     export = exports.prepare(record, stem)
     if fmt in {"json", "md"} or size < settings.EXPORT_BACKGROUND_THRESHOLD:
-        return _file(export, fmt, exports.render(export, fmt))
+        return _file(request, export, fmt, exports.render(export, fmt))
     from negotiations.models import ExportJob
 
     job = ExportJob.request(record=record, fingerprint=export.fingerprint, fmt=fmt, stem=stem, by=request.user)
@@ -39,7 +44,7 @@ def export_response(
     while time.monotonic() < deadline:
         job.refresh_from_db()
         if job.status == ExportJob.Status.READY:
-            return _file(export, fmt, bytes(job.content))
+            return _file(request, export, fmt, bytes(job.content))
         if job.status == ExportJob.Status.FAILED:
             return JsonResponse({"detail": f"The export failed: {job.error}. Ask again to retry."}, status=500)
         time.sleep(0.25)

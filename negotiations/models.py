@@ -388,3 +388,51 @@ class ExportJob(models.Model):
         )
         content = exports.render(export, self.fmt)
         ExportJob.objects.filter(pk=self.pk).update(status=self.Status.READY, progress=100, content=content)
+
+
+class IssuedFile(models.Model):
+    """The SHA-256 of an export file this instance handed to someone, with
+    the record it carries and to whom it went. Append-only (a trigger
+    refuses UPDATE and DELETE): verification can then say when and to whom
+    identical bytes were issued."""
+
+    sha256 = models.CharField(max_length=64)
+    kind = models.CharField(max_length=20, help_text="minutes or agreed-text")
+    record_id = models.CharField(max_length=36)
+    version = models.CharField(max_length=50)
+    fingerprint = models.CharField(max_length=64)
+    fmt = models.CharField(max_length=10)
+    issued_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    delegation = models.ForeignKey(Delegation, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    issued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["sha256", "issued_at"], name="issued_file_by_bytes")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.record_id} ({self.fmt}) to {self.issued_to} at {self.issued_at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def note(cls, *, content: bytes, record: dict, fingerprint: str, fmt: str, to: User) -> IssuedFile:
+        membership = (
+            Membership.objects.filter(user=to, negotiation__public_id=record["negotiation"]["id"])
+            .select_related("delegation")
+            .first()
+        )
+        r = record["record"]
+        return cls.objects.create(
+            sha256=hashlib.sha256(content).hexdigest(),
+            kind=r["kind"],
+            record_id=r["id"],
+            version=r["version"],
+            fingerprint=fingerprint,
+            fmt=fmt,
+            issued_to=to,
+            delegation=membership.delegation if membership else None,
+        )
+
+    @classmethod
+    def first_of(cls, content: bytes) -> IssuedFile | None:
+        """The first time these exact bytes were issued, if ever."""
+        digest = hashlib.sha256(content).hexdigest()
+        return cls.objects.filter(sha256=digest).select_related("issued_to", "delegation").order_by("issued_at").first()
