@@ -4,14 +4,15 @@ record, fingerprinted, rendered into JSON, Markdown, DOCX and PDF.
 The fingerprint is a SHA-256 over the canonical JSON of the record (keys
 sorted, UTF-8, no insignificant whitespace). It does not cover when or by
 whom the file was made, so two delegations exporting the same record get
-the same fingerprint, and ``manage.py verify_export`` can recompute it from
-the database."""
+the same fingerprint. Every file also carries the record itself, so
+``manage.py verify_export`` (``negotiations.verification``) can recompute
+the fingerprint from the file, compare the record with the database, and
+check the file's visible text against what the record renders to."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,8 +27,6 @@ FORMATS = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "pdf": "application/pdf",
 }
-FINGERPRINT_RE = re.compile(r"sha256:([0-9a-f]{64})")
-RECORD_RE = re.compile(r"(minutes|agreed-text) ([0-9a-f-]{36}) (shared|internal:[0-9a-f-]{36})")
 
 
 def canonical_json(record: dict[str, Any]) -> str:
