@@ -209,6 +209,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # negotiation) are rendered by a background job; the request waits this long.
 EXPORT_BACKGROUND_THRESHOLD = env_int("EXPORT_BACKGROUND_THRESHOLD", 2000)
 EXPORT_WAIT_SECONDS = env_int("EXPORT_WAIT_SECONDS", 25)
+# The largest file the verify page accepts (bytes); manage.py verify_export has no limit.
+VERIFY_UPLOAD_MAX_BYTES = env_int("VERIFY_UPLOAD_MAX_BYTES", 20_000_000, minimum=1)
 
 # Limits on what the record accepts (documented in README.md).
 VERBATIM_MAX_TEXT_CHARS = env_int("VERBATIM_MAX_TEXT_CHARS", 20_000, minimum=100)

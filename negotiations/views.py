@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from negotiations.access import get_for_user, negotiations_for
 from negotiations.models import Membership, Negotiation
@@ -79,3 +80,29 @@ def not_allowed(request: HttpRequest, exception: Exception | None = None) -> Htt
     """A member without the role or party for an action: say which, in words."""
     reason = " ".join(str(arg) for arg in exception.args) if exception is not None else ""
     return render(request, "403.html", {"reason": reason}, status=403)
+
+
+@require_http_methods(["GET", "POST"])
+def verify_file(request: HttpRequest) -> HttpResponse:
+    """Drop an exported file and see whether it is the record: the same
+    verdict as ``manage.py verify_export``, told only about records this user
+    may read (any other record is answered as one this instance does not hold)."""
+    from django.template.defaultfilters import filesizeformat
+
+    from negotiations.verification import verify
+
+    verdict, problem = None, ""
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        limit = settings.VERIFY_UPLOAD_MAX_BYTES
+        if upload is None:
+            problem = "Choose an exported file (pdf, docx, md or json) to verify."
+        elif upload.size > limit:
+            problem = (
+                f"{upload.name} is {filesizeformat(upload.size)}; files up to {filesizeformat(limit)} can be "
+                "verified here. Verify a larger one with manage.py verify_export on the server."
+            )
+        else:
+            verdict = verify(upload.name, upload.read(), user=request.user)
+    status = 400 if problem else 200
+    return render(request, "negotiations/verify.html", {"verdict": verdict, "problem": problem}, status=status)
