@@ -309,3 +309,8 @@ def test_the_page_needs_a_login_and_is_linked_from_the_minutes_and_the_dashboard
     client.force_login(scene.head)
     assert 'href="/verify"' in client.get(f"/negotiations/{scene.negotiation.public_id}/").content.decode()
     assert 'href="/verify"' in client.get(f"/sessions/{scene.second.public_id}/minutes").content.decode()
+
+
+def test_the_page_answers_only_get_and_post(scene, client):
+    client.force_login(scene.head)
+    assert client.put("/verify").status_code == 405
