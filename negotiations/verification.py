@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 FORMAT_NAMES = {"pdf": "PDF", "docx": "Word", "md": "Markdown", "json": "JSON"}
 CONTEXT = 24  # characters shown either side of a difference
+UNPACKED_LIMIT = 100  # a DOCX that unpacks to more than this many times its size is refused (a zip bomb)
 
 
 class Unreadable(Exception):
@@ -124,6 +125,10 @@ def _docx(content: bytes) -> Carried:
     from lxml import etree
 
     try:
+        with zipfile.ZipFile(io.BytesIO(content)) as package:
+            unpacked = sum(info.file_size for info in package.infolist())
+        if unpacked > UNPACKED_LIMIT * max(len(content), 1):
+            raise Unreadable(f"it unpacks to {unpacked:,} bytes, far more than a Word document of its size")
         document = Document(io.BytesIO(content))
     except (ValueError, KeyError, zipfile.BadZipFile) as error:
         raise Unreadable(f"it is not a Word document that can be opened ({error})") from None
@@ -310,7 +315,12 @@ def verify(name: str, content: bytes, *, user: AbstractBaseUser | None = None) -
     if held is None:
         return mismatch(f"it names a record ({carried.names}) that this instance does not hold.")
     if carried.visible is not None:
-        expected = rerender_visible(carried)
+        try:
+            expected = rerender_visible(carried)
+        except Exception:  # a record shaped by hand, not by Verbatim: any renderer error means the same
+            return mismatch(
+                "the record it carries cannot be rendered, so it is not a record as Verbatim writes it.", True
+            )
         if expected != carried.visible:
             return mismatch(
                 f"the visible text differs from the record at {first_difference(expected, carried.visible)}", True

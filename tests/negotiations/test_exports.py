@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from agreements.models import Formulation, Point
 from negotiations.exports import minutes_record
-from negotiations.models import ExportJob
+from negotiations.models import ExportJob, IssuedFile
 from sessions.models import Summary
 from sessions.services import summary_build
 
@@ -223,6 +223,7 @@ def test_a_large_export_is_rendered_by_a_worker_and_the_caller_gets_the_file_at_
     assert (job.status, job.progress, job.fmt) == ("ready", 100, "pdf")
     again = export(api, scene, scene.head, "pdf")
     assert again.content == response.content and ExportJob.objects.count() == 1
+    assert IssuedFile.objects.filter(fmt="pdf", issued_to=scene.head).count() == 2  # noted each time it is handed over
 
 
 def test_the_canonical_record_leaves_out_when_and_by_whom_it_was_exported(scene):

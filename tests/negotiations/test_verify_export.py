@@ -314,3 +314,51 @@ def test_the_page_needs_a_login_and_is_linked_from_the_minutes_and_the_dashboard
 def test_the_page_answers_only_get_and_post(scene, client):
     client.force_login(scene.head)
     assert client.put("/verify").status_code == 405
+
+
+def test_the_docx_carries_its_record_in_a_custom_xml_part_and_its_header_is_checked(scene, tmp_path):
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from lxml import etree
+
+    document = Document(io.BytesIO(scene.files["docx"]))
+    roots = [
+        etree.fromstring(rel.target_part.blob)
+        for rel in document.part.rels.values()
+        if rel.reltype == RT.CUSTOM_XML and not rel.is_external
+    ]
+    (ours,) = [root for root in roots if root.tag == "{urn:verbatim:record}record"]
+    assert json.loads(ours.text)["record"]["record"]["id"] == str(scene.second.public_id)
+
+    header = document.sections[0].header.paragraphs[0]
+    header.runs[0].text = "SECRET"
+    buffer = io.BytesIO()
+    document.save(buffer)
+    status, said = verify(tmp_path, "minutes.docx", buffer.getvalue())
+    assert status == 1 and 'at "UNCLASSIFIED' in said and '(file has "SECRET' in said, said
+
+
+def test_the_markdown_record_sits_under_its_label_in_the_last_fenced_block(scene):
+    md = scene.files["md"].decode()
+    label = "Machine-readable record (read by `verify_export`; the minutes above are rendered from it):"
+    assert md.endswith("}\n`````\n") and f"\n{label}\n\n`````json\n{{" in md
+
+
+def test_a_record_shaped_by_hand_is_a_mismatch_not_an_error(scene, tmp_path):
+    body = json.loads(scene.files["json"])
+    del body["record"]["summary"]
+    body["fingerprint"] = f"sha256:{exports.fingerprint(body['record'])}"
+    carried = json.dumps(body, ensure_ascii=False)
+    md = scene.files["md"].decode()
+    head = md[: md.rindex("`````json\n") + len("`````json\n")]
+    status, said = verify(tmp_path, "minutes.md", f"{head}{carried}\n`````\n".encode())
+    assert status == 1 and "the record it carries cannot be rendered" in said, said
+
+
+def test_a_word_file_that_unpacks_far_beyond_its_size_is_refused_unread(scene, tmp_path):
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bomb:
+        bomb.writestr("word/document.xml", b"\0" * 50_000_000)
+    status, said = verify(tmp_path, "bomb.docx", buffer.getvalue())
+    assert status == 1 and "far more than a Word document of its size" in said, said
