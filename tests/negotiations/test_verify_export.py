@@ -294,14 +294,26 @@ def test_the_page_does_not_tell_one_delegation_about_anothers_internal_version(s
 
 
 def test_the_page_refuses_a_file_over_the_limit_and_asks_for_a_file(scene, client, settings):
-    settings.VERIFY_UPLOAD_MAX_BYTES = 1000
+    settings.VERIFY_UPLOAD_MAX_BYTES = 20_000
+    assert len(scene.files["md"]) < 20_000 < len(scene.files["pdf"])
     response = upload(client, scene.head, "minutes.pdf", scene.files["pdf"])
     assert response.status_code == 400
-    assert "files up to 1000\xa0bytes can be verified here" in response.content.decode()
-    assert "can be verified here. Verify a larger one with manage.py verify_export" in response.content.decode()
+    assert (
+        "minutes.pdf is larger than 19.5\xa0KB, the most this page verifies. Verify it with manage.py verify_export"
+        in response.content.decode()
+    )
+    assert upload(client, scene.head, "minutes.md", scene.files["md"]).status_code == 200  # smaller than the limit
     client.force_login(scene.head)
     response = client.post("/verify", {})
     assert response.status_code == 400 and "Choose an exported file" in response.content.decode()
+
+
+def test_the_page_checks_the_csrf_token(scene):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(scene.head)
+    assert strict.post("/verify", {}).status_code == 403
 
 
 def test_the_page_needs_a_login_and_is_linked_from_the_minutes_and_the_dashboard(scene, client):
