@@ -169,6 +169,8 @@ def test_the_pdf_carries_its_record_as_an_attached_file_in_a_pdf_a_3_document(sc
     assert body["fingerprint"] == f"sha256:{exports.fingerprint(body['record'])}"
     assert b"<pdfaid:part>3</pdfaid:part>" in scene.files["pdf"] or b'pdfaid:part="3"' in scene.files["pdf"]
     assert b"/AFRelationship /Source" in scene.files["pdf"] or b"/AFRelationship/Source" in scene.files["pdf"]
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert "which is attached to this file as verbatim-record.json" in text
 
 
 def test_forged_record_lines_inside_an_action_item_change_nothing(scene, tmp_path):
