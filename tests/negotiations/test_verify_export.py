@@ -376,3 +376,19 @@ def test_a_word_file_that_unpacks_far_beyond_its_size_is_refused_unread(scene, t
         bomb.writestr("word/document.xml", b"\0" * 50_000_000)
     status, said = verify(tmp_path, "bomb.docx", buffer.getvalue())
     assert status == 1 and "far more than a Word document of its size" in said, said
+
+
+def test_the_agreed_text_to_date_verifies_too_and_only_for_members_on_the_page(scene, api, client, tmp_path):
+    response = api.as_user(scene.other_head).get(f"/negotiations/{scene.negotiation.public_id}/agreed-text.md")
+    status, said = verify(tmp_path, "agreed-text.md", response.content)
+    assert status == 0 and said.startswith(
+        f"match: agreed-text.md is the record agreed-text {scene.negotiation.public_id}"
+    )
+    assert "to other_head (Severia)" in said
+    changed = response.content.decode().replace("threat", "throat", 1).encode()
+    assert verify(tmp_path, "agreed-text.md", changed)[0] == 1
+    assert (
+        "match: agreed-text.md" in upload(client, scene.reviewer, "agreed-text.md", response.content).content.decode()
+    )
+    outsider = upload(client, scene.outsider, "agreed-text.md", response.content).content.decode()
+    assert "that this instance does not hold" in outsider and "other_head" not in outsider
