@@ -7,7 +7,7 @@ from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from negotiations.access import HEAD_ROLES, get_for_user, signed_in_with_two_factor
 from negotiations.models import ApiToken, Negotiation
@@ -49,7 +49,7 @@ def list_tokens(request: HttpRequest):
 def revoke_token(request: HttpRequest, token_id: UUID):
     """Revoke one of your tokens (it stops working at once). Another user's token is not found."""
     get_object_or_404(ApiToken, public_id=token_id, user=request.user).revoke()
-    return 204, None
+    return Status(204, None)
 
 
 class TwoFactorIn(Schema):
