@@ -85,3 +85,24 @@ def test_an_idle_session_is_refused_by_the_api_too(client, sign_in, world):
     assert client.get("/api/v1/negotiations").status_code == 200
     shift(client, SEEN_AT, settings.IDLE_TIMEOUT_SECONDS + 1)
     assert client.get("/api/v1/negotiations").status_code == 401
+
+
+def test_the_consoles_stream_and_panels_are_background_requests_and_its_pages_are_not(world):
+    from django.urls import reverse
+
+    from accounts.middleware import BACKGROUND
+
+    sid = world.session.public_id
+    assert BACKGROUND.match(reverse("sessions:stream", args=[sid]))
+    assert BACKGROUND.match(reverse("sessions:panel", args=[sid, "agenda"]))
+    assert BACKGROUND.match(reverse("sessions:pending", args=[sid]))
+    assert not BACKGROUND.match(reverse("sessions:detail", args=[sid]))
+    assert not BACKGROUND.match(reverse("sessions:attendance", args=[sid]))
+
+
+def test_a_panel_refresh_does_not_count_as_activity(client, sign_in, world):
+    sign_in("note_taker")
+    shift(client, SEEN_AT, 600)
+    seen = client.session[SEEN_AT]
+    assert client.get(f"/sessions/{world.session.public_id}/panels/agenda").status_code == 200
+    assert client.session[SEEN_AT] == seen

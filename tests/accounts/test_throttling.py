@@ -132,3 +132,46 @@ def test_an_unknown_username_is_locked_too_so_locking_reveals_nothing(ask_token)
     for _ in range(4):
         assert ask_token("nobody", "wrong").status_code == 401
     assert ask_token("nobody", "wrong").status_code == 429
+
+
+def test_two_server_processes_share_one_count(start_asgi_server, make_user):
+    """Failures counted by two uvicorn processes add up: the count lives in PostgreSQL."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    make_user("ilan")
+    servers = [start_asgi_server(), start_asgi_server()]
+
+    def ask(server, password: str) -> int:
+        request = urllib.request.Request(
+            f"{server.url}/api/v1/auth/token",
+            data=json.dumps({"username": "ilan", "password": password}).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    assert [ask(servers[i % 2], "wrong") for i in range(5)] == [401, 401, 401, 401, 429]
+    assert ask(servers[0], "pw") == 429 and ask(servers[1], "pw") == 429
+
+
+@override_settings(BEHIND_PROXY=True)
+def test_behind_a_proxy_the_address_is_the_last_one_the_proxy_added(client, sign_in, make_user):
+    make_user("ilan")
+    for forged in ["1.1.1.1", "2.2.2.2", "3.3.3.3", "4.4.4.4", "5.5.5.5"]:
+        sign_in("ilan", "wrong", HTTP_X_FORWARDED_FOR=f"{forged}, 203.0.113.5")
+    assert LoginLock.objects.get(username="ilan").address == "203.0.113.5"
+    assert "locked until" in sign_in("ilan", "pw", HTTP_X_FORWARDED_FOR="9.9.9.9, 203.0.113.5").content.decode()
+    assert sign_in("ilan", "pw", HTTP_X_FORWARDED_FOR="203.0.113.5, 198.51.100.8").status_code == 302
+
+
+def test_without_a_proxy_a_forwarded_for_header_is_ignored(sign_in, make_user):
+    make_user("ilan")
+    for n in range(5):
+        sign_in("ilan", "wrong", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}")
+    assert LoginLock.objects.get(username="ilan").address == "127.0.0.1"

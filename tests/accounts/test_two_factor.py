@@ -3,6 +3,8 @@ negotiation. Codes are computed here as an authenticator app would."""
 
 from __future__ import annotations
 
+from base64 import b32encode
+
 import pytest
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -18,6 +20,7 @@ def enrol(client: Client, next_url: str = "") -> TOTPDevice:
     page = client.get("/account/two-factor/", {"next": next_url} if next_url else {}).content.decode()
     device = TOTPDevice.objects.get(confirmed=False)
     assert "otpauth://totp/Verbatim" in page
+    assert b32encode(device.bin_key).decode() in page  # the secret, to type into the app
     response = client.post("/account/two-factor/", {"otp_token": code_for(device), "next": next_url})
     assert response.status_code == 302, response.content.decode()
     device.refresh_from_db()

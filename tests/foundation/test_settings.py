@@ -83,7 +83,13 @@ def test_without_secure_cookies_check_deploy_warns_about_https(tmp_path):
 
 
 def settings_seen(tmp_path, **env: str) -> list[str]:
-    names = ["SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_PROXY_SSL_HEADER"]
+    names = [
+        "SECURE_SSL_REDIRECT",
+        "SECURE_HSTS_SECONDS",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+        "SECURE_HSTS_PRELOAD",
+        "SECURE_PROXY_SSL_HEADER",
+    ]
     code = "from django.conf import settings; " + "; ".join(f"print(repr(settings.{n}))" for n in names)
     result = run_manage("shell", "-c", code, VERBATIM_VAR_DIR=str(tmp_path), **env)
     assert result.returncode == 0, result.stderr
@@ -91,11 +97,11 @@ def settings_seen(tmp_path, **env: str) -> list[str]:
 
 
 def test_secure_cookies_turn_on_hsts_and_the_https_redirect_and_the_proxy_header_only_behind_a_proxy(tmp_path):
-    assert settings_seen(tmp_path, **PRODUCTION) == ["True", "31536000", "True", "None"]
+    assert settings_seen(tmp_path, **PRODUCTION) == ["True", "31536000", "True", "True", "None"]
     assert (
         settings_seen(tmp_path, **PRODUCTION, VERBATIM_BEHIND_PROXY="true")[-1] == "('HTTP_X_FORWARDED_PROTO', 'https')"
     )
-    assert settings_seen(tmp_path) == ["False", "0", "False", "None"]
+    assert settings_seen(tmp_path) == ["False", "0", "False", "False", "None"]
 
 
 @pytest.mark.django_db
