@@ -162,3 +162,15 @@ def test_a_head_requires_two_factor_through_the_api(client, world, ask_token):
         headers={"Authorization": f"Bearer {raw}"},
     )
     assert response.status_code == 200 and response.json() == {"requires_two_factor": True}
+
+
+def test_search_finds_nothing_of_such_a_negotiation_until_the_member_gives_a_code(client, world):
+    from tests.scene import build_scene
+
+    build_scene(world)
+    require_two_factor(world)
+    hit = f"#entry-{world.entry.public_id}"
+    client.force_login(world.note_taker)
+    assert hit not in client.get("/search", {"q": "Opening remarks"}).content.decode()
+    enrol(client)
+    assert hit in client.get("/search", {"q": "Opening remarks"}).content.decode()
