@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 
 from negotiations.models import ApiToken
@@ -166,8 +167,6 @@ def test_the_account_page_cannot_revoke_another_users_token(client, make_user):
 
 
 def test_signing_out_everywhere_ends_other_browser_sessions_and_revokes_tokens(client, make_user):
-    from django.test import Client
-
     ilan, mara = make_user("ilan"), make_user("mara")
     raw = ApiToken.issue(ilan)
     laptop, hers = Client(), Client()
@@ -178,4 +177,16 @@ def test_signing_out_everywhere_ends_other_browser_sessions_and_revokes_tokens(c
     assert laptop.get("/").status_code == 302
     assert client.get("/").status_code == 302
     assert hers.get("/").status_code == 200
+    assert Client().get("/api/v1/negotiations", headers=bearer(raw)).status_code == 401
+
+
+def test_staff_revoke_a_token_in_the_admin_without_seeing_its_secret(client, make_user, django_user_model):
+    raw = ApiToken.issue(make_user("ilan"), name="minutes script")
+    client.force_login(django_user_model.objects.create_superuser("root", password="pw"))
+    listing = client.get("/admin/negotiations/apitoken/").content.decode()
+    assert "minutes script" in listing and raw not in listing
+    response = client.post(
+        "/admin/negotiations/apitoken/", {"action": "revoke", "_selected_action": [stored(raw).pk]}, follow=True
+    )
+    assert "Revoked 1 token(s)." in response.content.decode()
     assert Client().get("/api/v1/negotiations", headers=bearer(raw)).status_code == 401

@@ -174,3 +174,34 @@ def test_search_finds_nothing_of_such_a_negotiation_until_the_member_gives_a_cod
     assert hit not in client.get("/search", {"q": "Opening remarks"}).content.decode()
     enrol(client)
     assert hit in client.get("/search", {"q": "Opening remarks"}).content.decode()
+
+
+def test_an_htmx_request_is_sent_to_the_two_factor_page_by_a_client_redirect(client, world):
+    require_two_factor(world)
+    client.force_login(world.note_taker)
+    response = client.get(world.negotiation.get_absolute_url(), headers={"HX-Request": "true"})
+    assert response["HX-Redirect"].startswith("/account/two-factor/?next=")
+
+
+def test_the_console_api_through_the_browser_session_follows_the_sign_in_too(client, world):
+    require_two_factor(world)
+    client.force_login(world.note_taker)
+    url = f"/api/v1/negotiations/{world.negotiation.public_id}"
+    assert client.get(url).status_code == 403
+    enrol(client)
+    assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/account/sign-out-everywhere", "/negotiations/{id}/two-factor"])
+def test_post_only_account_pages_refuse_get(client, world, path):
+    client.force_login(world.head)
+    assert client.get(path.format(id=world.negotiation.public_id)).status_code == 405
+
+
+def test_the_switch_is_on_the_negotiation_page_for_heads_only(client, world):
+    client.force_login(world.head)
+    assert "Members must sign in with two-factor" in client.get(world.negotiation.get_absolute_url()).content.decode()
+    client.force_login(world.reviewer)
+    assert (
+        "Members must sign in with two-factor" not in client.get(world.negotiation.get_absolute_url()).content.decode()
+    )
