@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
@@ -61,7 +61,7 @@ class TwoFactorOut(Schema):
 
 
 @router.post("/negotiations/{negotiation_id}/two-factor", response=TwoFactorOut)
-def set_two_factor(request: HttpRequest, negotiation_id: UUID, payload: TwoFactorIn) -> HttpResponse | dict:
+def set_two_factor(request: HttpRequest, negotiation_id: UUID, payload: TwoFactorIn) -> dict:
     """A head requires two-factor sign-in of every member (they must have signed in with a code)."""
     negotiation, access = get_for_user(request.user, Negotiation, negotiation_id, roles=HEAD_ROLES)
     negotiation.set_two_factor(

@@ -147,6 +147,7 @@ def test_the_account_page_lists_the_owners_tokens_and_revokes_one(client, make_u
     raw = ApiToken.issue(ilan, name="minutes script")
     ApiToken.issue(mara, name="her laptop")
     client.force_login(ilan)
+    assert 'href="/account/"' in client.get("/").content.decode()  # the user's name in the top bar
     page = client.get("/account/").content.decode()
     assert "Your API tokens" in page and "minutes script" in page and "her laptop" not in page
     assert raw not in page and ApiToken.hash(raw) not in page
