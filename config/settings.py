@@ -57,7 +57,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "negotiations",
+    "accounts",
     "sessions.apps.SessionsConfig",
     "agreements",
 ]
@@ -70,11 +73,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "negotiations.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "accounts.middleware.TwoFactorRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -156,6 +162,30 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+# Served over HTTPS (SECURE_COOKIES=true): redirect plain HTTP, and tell browsers with HSTS to use
+# HTTPS only (a year, subdomains included). /healthz stays on HTTP for load balancers' probes.
+SECURE_SSL_REDIRECT = SESSION_COOKIE_SECURE
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000) if SESSION_COOKIE_SECURE else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SESSION_COOKIE_SECURE
+SECURE_HSTS_PRELOAD = SESSION_COOKIE_SECURE and env_bool("SECURE_HSTS_PRELOAD", True)
+# Behind a reverse proxy that ends TLS: trust its X-Forwarded-Proto (and the last address of its
+# X-Forwarded-For for login throttling). Only set this when every request comes through that proxy.
+BEHIND_PROXY = env_bool("VERBATIM_BEHIND_PROXY", False)
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Sign-in (accounts/). After LOGIN_FAILURE_LIMIT wrong passwords (or codes) for one username from one
+# address, that pair is locked for LOGIN_COOLOFF_SECONDS, on the form and on the token endpoint alike.
+# Staff unlock it in the admin ("Login locks") or with `manage.py unlock_login USERNAME`.
+LOGIN_FAILURE_LIMIT = env_int("VERBATIM_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_COOLOFF_SECONDS = env_int("VERBATIM_LOGIN_COOLOFF_SECONDS", 900, minimum=1)
+# API tokens live this many days unless the request asks for fewer.
+API_TOKEN_LIFETIME_DAYS = env_int("VERBATIM_API_TOKEN_LIFETIME_DAYS", 30, minimum=1)
+# A browser session ends after this much inactivity, and in any case this long after sign-in.
+IDLE_TIMEOUT_SECONDS = env_int("VERBATIM_IDLE_TIMEOUT_SECONDS", 7200, minimum=60)
+SESSION_COOKIE_AGE = env_int("VERBATIM_SESSION_MAX_SECONDS", 12 * 3600, minimum=60)
+OTP_TOTP_ISSUER = "Verbatim"
 
 # Background jobs and live updates. Without REDIS_URL everything runs in this
 # process (the embedded default); with it, Celery uses Redis as its broker and

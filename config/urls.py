@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from accounts.views import SignInView
 from config.api import api
 from config.health import healthz
 from sessions import views as session_views
@@ -10,7 +11,8 @@ urlpatterns = [
     path("", include("negotiations.urls")),
     path("sessions/", include("sessions.urls")),
     path("record/", include("agreements.urls")),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("", include("accounts.urls")),
+    path("login/", SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", healthz, name="healthz"),
     path("api/v1/sessions/<uuid:session_id>/events", session_views.api_events, name="api-session-events"),

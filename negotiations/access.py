@@ -41,6 +41,16 @@ ROLE_NAMES = {
 }
 
 
+class TwoFactorRequired(PermissionDenied):
+    """The negotiation requires two-factor sign-in and this user did not sign in with a code."""
+
+
+def signed_in_with_two_factor(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """django-otp's ``is_verified()``: set by its middleware for the browser, by ApiToken for the API."""
+    is_verified = getattr(user, "is_verified", None)
+    return bool(is_verified and is_verified())
+
+
 @dataclass(frozen=True)
 class Access:
     """What the user may do in the negotiation an object belongs to."""
@@ -90,6 +100,11 @@ def get_for_user[M: Model](
     membership = Membership.objects.select_related("negotiation", "delegation__party", "user").get(
         negotiation_id=negotiation_id, user=user
     )
+    if membership.negotiation.requires_two_factor and not signed_in_with_two_factor(user):
+        raise TwoFactorRequired(
+            "This negotiation requires two-factor sign-in. Set up an authenticator app under Your account, "
+            "Two-factor sign-in, and sign in with its code (API clients: ask for a token with 'otp')."
+        )
     if model._meta.label_lower == "negotiation_sessions.entry":
         from sessions.models import Entry
 

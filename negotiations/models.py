@@ -3,7 +3,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -123,6 +123,12 @@ class Negotiation(models.Model):
         help_text="When set, the secretariat's consent, confirmation and approval stand for every party; "
         "otherwise each party acts only for itself.",
     )
+    requires_two_factor = models.BooleanField(
+        "members must sign in with two-factor",
+        default=False,
+        help_text="Set by a head of delegation: members open this negotiation only after signing in with a code "
+        "from their authenticator app.",
+    )
     parties = models.ManyToManyField(Party, related_name="negotiations")
     owner = models.ForeignKey(Delegation, on_delete=models.PROTECT, related_name="owned_negotiations")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -180,6 +186,19 @@ class Negotiation(models.Model):
                 negotiation=negotiation, user=by, delegation=delegation, role=Membership.Role.HEAD
             )
         return negotiation
+
+    def set_two_factor(self, *, required: bool, by: Membership, verified: bool) -> None:
+        """A head requires (or stops requiring) two-factor sign-in for every member. ``verified``: the
+        head signed in with a code, so turning it on cannot lock them out of their own negotiation."""
+        if not by.is_head:
+            raise PermissionDenied("Only a head of delegation can require two-factor sign-in.")
+        if required and not verified:
+            raise PermissionDenied(
+                "Set up two-factor sign-in for yourself first (Your account, Two-factor sign-in), "
+                "then require it for the negotiation."
+            )
+        self.requires_two_factor = required
+        self.save(update_fields=["requires_two_factor"])
 
     def add_member(self, *, user: User, role: str, by: Membership) -> Membership:
         """A head adds users of their own delegation, and invites another
@@ -270,13 +289,35 @@ class Membership(models.Model):
         return [self.delegation.party] if self.delegation.party_id else []
 
 
-class ApiToken(models.Model):
-    """A bearer token for the JSON API. Only its SHA-256 is stored."""
+class TokenRefused(Exception):
+    """A bearer token that does not let its holder in, with the reason in words."""
 
+
+def _token_expiry() -> datetime:
+    return timezone.now() + timedelta(days=settings.API_TOKEN_LIFETIME_DAYS)
+
+
+class ApiToken(models.Model):
+    """A bearer token for the JSON API. Only its SHA-256 is stored. It expires, its owner can list
+    and revoke it, and every token of a user is revoked when their password changes."""
+
+    # last_used_at is written at most this often, so that using a token stays a read.
+    TOUCH_SECONDS = 60
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     digest = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=100, blank=True, help_text="The owner's label, e.g. the script that uses it")
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(default=_token_expiry)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    two_factor = models.BooleanField(
+        default=False, help_text="Issued on a code from the owner's authenticator (two-factor sign-in)"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"API token of {self.user} ({self.digest[:8]}…)"
@@ -286,15 +327,68 @@ class ApiToken(models.Model):
         return hashlib.sha256(raw.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, user: User) -> str:
+    def issue(cls, user: User, *, name: str = "", days: int | None = None, two_factor: bool = False) -> str:
+        """A new token for ``user``; ``days`` may shorten the default lifetime, never lengthen it."""
+        lifetime = min(days or settings.API_TOKEN_LIFETIME_DAYS, settings.API_TOKEN_LIFETIME_DAYS)
         raw = secrets.token_urlsafe(32)
-        cls.objects.create(user=user, digest=cls.hash(raw))
+        cls.objects.create(
+            user=user,
+            digest=cls.hash(raw),
+            name=name,
+            expires_at=timezone.now() + timedelta(days=lifetime),
+            two_factor=two_factor,
+        )
         return raw
 
     @classmethod
+    def for_secret(cls, raw: str) -> ApiToken:
+        """The live token for this secret, or TokenRefused saying why not. Records its use (at most
+        once a minute). Its user answers ``is_verified()`` as django-otp does: True when the token
+        was issued on a two-factor code."""
+        token = cls.objects.select_related("user").filter(digest=cls.hash(raw)).first()
+        if token is None or not token.user.is_active:
+            raise TokenRefused(
+                "This API token is not valid. Ask for a new one at POST /api/v1/auth/token and send it as "
+                "'Authorization: Bearer <token>'."
+            )
+        now = timezone.now()
+        if token.revoked_at is not None:
+            raise TokenRefused(
+                "This API token was revoked (by its owner, or because the password changed). "
+                "Ask for a new one at POST /api/v1/auth/token."
+            )
+        if token.expires_at <= now:
+            raise TokenRefused(
+                f"This API token expired at {token.expires_at:%Y-%m-%d %H:%M} UTC. "
+                "Ask for a new one at POST /api/v1/auth/token."
+            )
+        if token.last_used_at is None or now - token.last_used_at >= timedelta(seconds=cls.TOUCH_SECONDS):
+            cls.objects.filter(pk=token.pk).update(last_used_at=now)
+            token.last_used_at = now
+        two_factor = token.two_factor
+        token.user.is_verified = lambda: two_factor
+        return token
+
+    @classmethod
     def user_for(cls, raw: str) -> User | None:
-        token = cls.objects.select_related("user").filter(digest=cls.hash(raw), user__is_active=True).first()
-        return token.user if token else None
+        """The user of a live token, or None (see ``for_secret`` for the reason)."""
+        try:
+            return cls.for_secret(raw).user
+        except TokenRefused:
+            return None
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+    @classmethod
+    def revoke_all(cls, user: User) -> int:
+        return cls.objects.filter(user=user, revoked_at=None).update(revoked_at=timezone.now())
+
+    def revoke(self) -> None:
+        if self.revoked_at is None:
+            self.revoked_at = timezone.now()
+            self.save(update_fields=["revoked_at"])
 
 
 class ExportJob(models.Model):

@@ -17,6 +17,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from agreements.models import Formulation
+from negotiations.access import signed_in_with_two_factor
 from negotiations.models import Negotiation, delegation_of
 from sessions.models import Entry, Summary
 
@@ -74,6 +75,8 @@ def search(user, query: str) -> list[Hit]:
     if not terms:
         return []
     negotiations = Negotiation.objects.filter(memberships__user=user)
+    if not signed_in_with_two_factor(user):  # nothing from a negotiation that requires two-factor sign-in
+        negotiations = negotiations.exclude(requires_two_factor=True)
     delegation = delegation_of(user)
     visible = Q(stream=Entry.RECORD_STREAM)
     if delegation is not None:

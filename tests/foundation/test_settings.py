@@ -60,3 +60,61 @@ def test_it_reads_booleans_strictly(monkeypatch):
     monkeypatch.setenv("DEBUG", "maybe")
     with pytest.raises(SettingError):
         env_bool("DEBUG", False)
+
+
+PRODUCTION = {
+    "SECURE_COOKIES": "true",
+    "SECRET_KEY": "k" * 20 + "production-secret-key-for-the-deploy-check-0123456789",
+    "ALLOWED_HOSTS": "verbatim.example",
+}
+
+
+def test_settings_for_production_pass_check_deploy(tmp_path):
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", VERBATIM_VAR_DIR=str(tmp_path), **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_without_secure_cookies_check_deploy_warns_about_https(tmp_path):
+    result = run_manage(
+        "check", "--deploy", VERBATIM_VAR_DIR=str(tmp_path), **{**PRODUCTION, "SECURE_COOKIES": "false"}
+    )
+    assert "security.W004" in result.stderr and "security.W008" in result.stderr
+
+
+def settings_seen(tmp_path, **env: str) -> list[str]:
+    names = [
+        "SECURE_SSL_REDIRECT",
+        "SECURE_HSTS_SECONDS",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+        "SECURE_HSTS_PRELOAD",
+        "SECURE_PROXY_SSL_HEADER",
+    ]
+    code = "from django.conf import settings; " + "; ".join(f"print(repr(settings.{n}))" for n in names)
+    result = run_manage("shell", "-c", code, VERBATIM_VAR_DIR=str(tmp_path), **env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-len(names) :]
+
+
+def test_secure_cookies_turn_on_hsts_and_the_https_redirect_and_the_proxy_header_only_behind_a_proxy(tmp_path):
+    assert settings_seen(tmp_path, **PRODUCTION) == ["True", "31536000", "True", "True", "None"]
+    assert (
+        settings_seen(tmp_path, **PRODUCTION, VERBATIM_BEHIND_PROXY="true")[-1] == "('HTTP_X_FORWARDED_PROTO', 'https')"
+    )
+    assert settings_seen(tmp_path) == ["False", "0", "False", "False", "None"]
+
+
+@pytest.mark.django_db
+def test_with_https_on_pages_redirect_to_https_but_healthz_answers_load_balancers_over_http(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_HSTS_SECONDS = 31_536_000
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    from django.test import Client
+
+    plain = Client()
+    response = plain.get("/login/")
+    assert response.status_code == 301 and response.url == "https://testserver/login/"
+    assert plain.get("/healthz").status_code in {200, 503}
+    secure = plain.get("/login/", secure=True)
+    assert secure.status_code == 200
+    assert secure["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"

@@ -114,6 +114,14 @@ API_CASES = [
         },
     ),
     Case("GET", "/negotiations", lambda w: "/negotiations", any_user),
+    Case("GET", "/auth/tokens", lambda w: "/auth/tokens", any_user),
+    Case(
+        "POST",
+        "/negotiations/{negotiation_id}/two-factor",
+        lambda w: f"/negotiations/{w.negotiation.public_id}/two-factor",
+        heads_only,
+        lambda w, a: {"required": False},
+    ),
     Case("GET", "/negotiations/{negotiation_id}", lambda w: f"/negotiations/{w.negotiation.public_id}", members_read),
     Case(
         "POST",
@@ -591,7 +599,11 @@ def test_the_matrix_covers_every_api_route():
         for operation in view.operations
         for method in operation.methods
     }
-    covered = {(c.method, c.route) for c in API_CASES} | {("POST", "/auth/token")}
+    # issuing and revoking tokens: tests/accounts/test_api_tokens.py
+    covered = {(c.method, c.route) for c in API_CASES} | {
+        ("POST", "/auth/token"),
+        ("DELETE", "/auth/tokens/{token_id}"),
+    }
     assert routes == covered
 
 

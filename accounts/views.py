@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from base64 import b32encode
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import LoginView
+from django.contrib.sessions.models import Session
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.forms import SignInForm, TokenCodeForm
+from negotiations.access import HEAD_ROLES, get_for_user, signed_in_with_two_factor
+from negotiations.models import ApiToken, Negotiation
+
+
+class SignInView(LoginView):
+    form_class = SignInForm
+    redirect_authenticated_user = True
+
+
+def account(request: HttpRequest) -> HttpResponse:
+    """Your account: your API tokens (without their secrets), two-factor sign-in, signing out everywhere."""
+    tokens = ApiToken.objects.filter(user=request.user)
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "tokens": tokens,
+            "two_factor": TOTPDevice.objects.filter(user=request.user, confirmed=True).exists(),
+            "verified": signed_in_with_two_factor(request.user),
+        },
+    )
+
+
+@require_POST
+def revoke_token(request: HttpRequest, token_id: UUID) -> HttpResponse:
+    token = get_object_or_404(ApiToken, public_id=token_id, user=request.user)
+    token.revoke()
+    messages.success(request, f"Revoked the API token {token.name or 'without a name'}; it no longer works.")
+    return redirect("accounts:account")
+
+
+@require_POST
+def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
+    """Revoke every API token and end every browser session of this user, this one included."""
+    user = request.user
+    ApiToken.revoke_all(user)
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.get_decoded().get("_auth_user_id") == str(user.pk):
+            session.delete()
+    logout(request)
+    messages.success(request, "You are signed out everywhere, and all your API tokens are revoked.")
+    return redirect("login")
+
+
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """Set up an authenticator app (show its secret, confirm it with a code), or give its code to
+    open negotiations that require two-factor sign-in when this session was not opened with one."""
+    user = request.user
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = ""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    enrolling = device is None
+    if enrolling:
+        device = TOTPDevice.objects.filter(user=user, confirmed=False).first() or TOTPDevice.objects.create(
+            user=user, name="Authenticator app", confirmed=False
+        )
+    form = TokenCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["otp_token"].strip()):
+            if enrolling:
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+                messages.success(request, "Two-factor sign-in is on: from now on you sign in with a code too.")
+            otp_login(request, device)
+            return redirect(next_url or "accounts:account")
+        form.add_error(
+            "otp_token",
+            "That code does not match. Check that your device's clock is right and type the code shown now.",
+        )
+    context = {
+        "form": form,
+        "enrolling": enrolling,
+        "verified": signed_in_with_two_factor(user),
+        "next": next_url,
+        "secret": b32encode(device.bin_key).decode() if enrolling else "",
+        "otpauth_uri": device.config_url if enrolling else "",
+    }
+    return render(request, "accounts/two_factor.html", context)
+
+
+@require_POST
+def negotiation_two_factor(request: HttpRequest, negotiation_id: UUID) -> HttpResponse:
+    """A head requires (or stops requiring) two-factor sign-in for the negotiation."""
+    negotiation, access = get_for_user(request.user, Negotiation, negotiation_id, roles=HEAD_ROLES)
+    required = request.POST.get("required") == "on"
+    negotiation.set_two_factor(
+        required=required, by=access.membership, verified=signed_in_with_two_factor(request.user)
+    )
+    if required:
+        messages.success(request, "Members now open this negotiation only after signing in with a code.")
+    else:
+        messages.success(request, "Two-factor sign-in is no longer required for this negotiation.")
+    return redirect(negotiation)
