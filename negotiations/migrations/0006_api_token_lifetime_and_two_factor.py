@@ -17,7 +17,7 @@ def give_public_ids(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("negotiations", "0004_export_job_outbox"),
+        ("negotiations", "0005_issued_files"),
     ]
 
     operations = [
