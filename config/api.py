@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import InterfaceError, OperationalError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as PayloadInvalid
 from ninja.security import HttpBearer, django_auth
 
 from agreements.api import router as agreements_router
@@ -45,6 +46,37 @@ def _detail(request: HttpRequest, status: int, detail: object) -> HttpResponse:
 @api.exception_handler(ValidationError)
 def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return _detail(request, 400, " ".join(exc.messages))
+
+
+# --- Input errors: 400 with a `detail` for people (and, for a payload, `errors` naming each field) ---------
+# Ninja answers 422 by default; here every refused input is 400, whether the payload's shape or the rules of
+# the record (negotiations/text.py) refused it. Unknown paths, other methods and 500s: config/api_errors.py.
+
+
+def _where(loc: list | tuple) -> str:
+    return ".".join(str(part) for part in loc if part not in ("body", "payload", "query", "path", "form"))
+
+
+@api.exception_handler(PayloadInvalid)
+def payload_invalid(request: HttpRequest, exc: PayloadInvalid) -> HttpResponse:
+    errors = [
+        {"field": _where(error.get("loc", ())), "message": str(error.get("msg", "")).removeprefix("Value error, ")}
+        for error in exc.errors
+    ]
+    detail = " ".join(f"{e['field'] or 'request'}: {e['message']}" for e in errors) or "The request is malformed."
+    return api.create_response(request, {"detail": detail, "errors": errors}, status=400)
+
+
+@api.exception_handler(DataError)
+def data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+    """A value the database cannot hold (a NUL byte in a name looked up, a date out of its range): refused
+    like any other bad input, never a 500."""
+    return _detail(
+        request,
+        400,
+        "A value in the request cannot be stored or looked up (a NUL character, or out of range). "
+        "Check the values and send again.",
+    )
 
 
 @api.exception_handler(PermissionDenied)

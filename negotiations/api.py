@@ -9,13 +9,21 @@ from ninja import Field, Router, Schema, Status
 
 from negotiations.access import HEAD_ROLES, get_for_user, negotiations_for
 from negotiations.models import Delegation, Membership, Negotiation, Party
+from negotiations.text import Line
+
+Name = Line("name", 200)
+PartyName = Line("party", 200)
+Title = Line("title", 300)
+LanguageCode = Line("working language code", 35)
+Classification = Line("classification", 60)
+Username = Line("username", 150)
 
 router = Router(tags=["negotiations"])
 
 
 class DelegationIn(Schema):
-    name: str = Field(min_length=1, max_length=200)
-    party: str = Field(min_length=1, max_length=200)
+    name: Name
+    party: PartyName
 
 
 class DelegationOut(Schema):
@@ -25,7 +33,7 @@ class DelegationOut(Schema):
 
 
 class UsernameIn(Schema):
-    username: str
+    username: Username
 
 
 class MemberOut(Schema):
@@ -35,12 +43,12 @@ class MemberOut(Schema):
 
 
 class NegotiationIn(Schema):
-    title: str = Field(min_length=1, max_length=300)
-    parties: list[str]
+    title: Title
+    parties: list[PartyName]
     format: Negotiation.Format = Negotiation.Format.BILATERAL
     package_rule: bool = False
-    working_languages: list[str] = []
-    classification: str = "UNCLASSIFIED"
+    working_languages: list[LanguageCode] = []
+    classification: Classification = "UNCLASSIFIED"
 
 
 class NegotiationOut(Schema):
@@ -66,7 +74,7 @@ class NegotiationOut(Schema):
 
 
 class MemberIn(Schema):
-    username: str
+    username: Username
     role: Membership.Role
 
 

@@ -12,6 +12,8 @@ from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from negotiations.text import RecordText, validate_language_codes
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
@@ -21,8 +23,8 @@ class Party(models.Model):
     or not anyone from them uses Verbatim."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    name = models.CharField(max_length=200, unique=True)
-    short_name = models.CharField(max_length=20, blank=True)
+    name = models.CharField(max_length=200, unique=True, validators=[RecordText()])
+    short_name = models.CharField(max_length=20, blank=True, validators=[RecordText()])
 
     class Meta:
         ordering = ["name"]
@@ -42,7 +44,7 @@ class Delegation(models.Model):
     the table without being a party."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    name = models.CharField(max_length=200, unique=True)
+    name = models.CharField(max_length=200, unique=True, validators=[RecordText()])
     party = models.ForeignKey(
         Party,
         null=True,
@@ -107,16 +109,18 @@ class Negotiation(models.Model):
         CONCLUDED = "concluded", "Concluded"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    title = models.CharField(max_length=300)
+    title = models.CharField(max_length=300, validators=[RecordText()])
     format = models.CharField(max_length=20, choices=Format.choices, default=Format.BILATERAL)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
-    working_languages = models.JSONField(default=list, blank=True, help_text="Language codes, e.g. en, ru, ar")
+    working_languages = models.JSONField(
+        default=list, blank=True, help_text="Language codes, e.g. en, ru, ar", validators=[validate_language_codes]
+    )
     package_rule = models.BooleanField(
         "nothing is agreed until everything is agreed",
         default=False,
         help_text="Under this rule every agreed point stays provisionally agreed until the package is concluded.",
     )
-    classification = models.CharField(max_length=60, default="UNCLASSIFIED")
+    classification = models.CharField(max_length=60, default="UNCLASSIFIED", validators=[RecordText()])
     secretariat_keeps_record = models.BooleanField(
         "the neutral secretariat keeps the record",
         default=False,
@@ -164,7 +168,7 @@ class Negotiation(models.Model):
             raise ValidationError("A bilateral negotiation has exactly two parties; use the multilateral format.")
         with transaction.atomic():
             negotiation = cls.objects.create(
-                title=title.strip(),
+                title=title,
                 format=format,
                 package_rule=package_rule,
                 working_languages=working_languages or [],

@@ -11,15 +11,25 @@ from ninja import Field, Router, Schema, Status
 
 from negotiations.access import CAPTURE_ROLES, HEAD_ROLES, Access, get_for_user
 from negotiations.models import Negotiation, Party
+from negotiations.text import Line, Paragraphs
 from sessions.models import Act, Corrigendum, Entry, MinutesApproval, Participant, Session, Summary
 from sessions.services import session_close, session_reopen, summary_retry
 
 router = Router(tags=["sessions"])
 
+Title = Line("title", 300)
+Place = Line("place", 200, required=False)
+Name = Line("name", 200)
+PartyName = Line("party", 200)
+Position = Line("position or title", 200, required=False)
+Text = Paragraphs("text")
+Reason = Paragraphs("reason")
+Narrative = Paragraphs("narrative", required=False)
+
 
 class SessionIn(Schema):
-    title: str = Field(min_length=1, max_length=300)
-    place: str = ""
+    title: Title
+    place: Place = ""
     scheduled_for: datetime | None = None
 
 
@@ -39,14 +49,14 @@ class SessionOut(Schema):
 
 
 class SessionReopenIn(Schema):
-    reason: str
+    reason: Reason
 
 
 class ParticipantIn(Schema):
-    name: str = Field(min_length=1, max_length=200)
-    party: str
+    name: Name
+    party: PartyName
     function: Participant.Function = Participant.Function.MEMBER
-    title: str = ""
+    title: Position = ""
 
 
 class ParticipantOut(Schema):
@@ -59,10 +69,10 @@ class ParticipantOut(Schema):
 
 class EntryIn(Schema):
     client_id: UUID
-    text: str
+    text: Text
     kind: Entry.Kind = Entry.Kind.NOTE
-    speaker: str | None = None
-    party: str | None = None
+    speaker: Name | None = None
+    party: PartyName | None = None
     visibility: Entry.Visibility = Entry.Visibility.RECORD
     captured_at: datetime | None = Field(
         None,
@@ -73,7 +83,7 @@ class EntryIn(Schema):
 
 class CorrectionIn(Schema):
     client_id: UUID
-    text: str
+    text: Text
     captured_at: datetime | None = None
 
 
@@ -363,14 +373,14 @@ class SummaryOut(Schema):
 
 
 class NarrativeIn(Schema):
-    narrative: str
+    narrative: Narrative
     version: int | None = Field(
         None, description="The narrative_version you loaded; a save against a stale version answers 409."
     )
 
 
 class CorrigendumIn(Schema):
-    text: str
+    text: Text
 
 
 def approval_out(approval: MinutesApproval) -> dict:

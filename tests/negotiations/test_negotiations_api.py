@@ -18,10 +18,11 @@ def test_a_token_is_issued_for_the_right_password_only(client, django_user_model
     assert bad.json() == {"detail": "Wrong username or password."}
 
 
-def test_a_malformed_request_is_422_in_json(world, api):
+def test_a_malformed_request_is_400_in_json_naming_the_field(world, api):
     response = api.as_user(world.head).post("/negotiations", {"title": "No parties"})
-    assert response.status_code == 422
-    assert "detail" in response.json()
+    assert response.status_code == 400
+    assert response.json()["detail"] == "parties: Field required"
+    assert response.json()["errors"] == [{"field": "parties", "message": "Field required"}]
 
 
 def test_staff_create_a_delegation_and_add_a_member(world, api, make_user):
