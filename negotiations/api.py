@@ -164,7 +164,8 @@ def negotiation_detail(request: HttpRequest, negotiation_id: UUID):
 @router.post("/negotiations/{negotiation_id}/members", response={201: MemberOut})
 def add_negotiation_member(request: HttpRequest, negotiation_id: UUID, payload: MemberIn):
     negotiation, access = get_for_user(request.user, Negotiation, negotiation_id, roles=HEAD_ROLES)
-    membership = negotiation.add_member(user=_user(payload.username), role=payload.role, by=access.membership)
+    user = get_user_model().objects.filter(username=payload.username).first()
+    membership = negotiation.add_member(user=user, role=payload.role, by=access.membership)
     return Status(
         201,
         {"username": membership.user.username, "delegation": membership.delegation.name, "role": membership.role},

@@ -185,28 +185,41 @@ class Negotiation(models.Model):
             )
         return negotiation
 
-    def add_member(self, *, user: User, role: str, by: Membership) -> Membership:
+    def party_from_form(self, raw: object) -> Party | None:
+        """The party a form names by its id, if it is a party to this
+        negotiation; None for anything else (not a number, another
+        negotiation's party), so that the form can say what to choose."""
+        raw = str(raw or "").strip()
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+            return None
+        return self.parties.filter(pk=int(raw)).first()
+
+    CANNOT_ADD = (
+        "No user can be added to this negotiation with that name. Check the spelling with the person; a colleague "
+        "must first be put in your delegation by records staff, and another party's delegation, once it takes part, "
+        "adds its own members."
+    )
+
+    def add_member(self, *, user: User | None, role: str, by: Membership) -> Membership:
         """A head adds users of their own delegation, and invites another
         delegation by adding its first member; from then on that
-        delegation's own heads manage its members."""
+        delegation's own heads manage its members.
+
+        Every refusal that depends on who the user is (none by that name,
+        inactive, in no delegation, of a party outside the negotiation, of a
+        neutral delegation not yet taking part, of a delegation managed by
+        its own heads) gives the same answer, ``CANNOT_ADD``: the head learns
+        nothing about users they could not add."""
         if not by.is_head:
             raise PermissionDenied("Only a head of delegation can add members.")
-        delegation = delegation_of(user)
-        if delegation is None:
-            raise ValidationError(
-                f"{user.username} does not belong to a delegation yet; a staff user must add them to one."
-            )
-        if delegation.is_neutral and not self.memberships.filter(delegation=delegation).exists():
-            raise PermissionDenied(
-                f"{delegation.name} is a neutral delegation. A secretariat, chair or mediator joins a negotiation "
-                "only when the parties agree on it: ask records staff to add it."
-            )
-        if not delegation.is_neutral and not self.parties.filter(pk=delegation.party_id).exists():
-            raise ValidationError(
-                f"{delegation.name} represents {delegation.party.name}, which is not a party to this negotiation."
-            )
-        if delegation.pk != by.delegation_id and self.memberships.filter(delegation=delegation).exists():
-            raise PermissionDenied(f"Members of {delegation.name} are managed by that delegation's heads.")
+        delegation = delegation_of(user) if user is not None and user.is_active else None
+        if (
+            delegation is None
+            or (delegation.is_neutral and not self.memberships.filter(delegation=delegation).exists())
+            or (not delegation.is_neutral and not self.parties.filter(pk=delegation.party_id).exists())
+            or (delegation.pk != by.delegation_id and self.memberships.filter(delegation=delegation).exists())
+        ):
+            raise ValidationError(self.CANNOT_ADD, code="cannot_add")
         membership, created = Membership.objects.get_or_create(
             negotiation=self, user=user, defaults={"delegation": delegation, "role": role}
         )

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
@@ -175,10 +175,33 @@ def party_named(negotiation: Negotiation, name: str) -> Party:
     return party
 
 
+OFFSETS_IN_USE = (timedelta(hours=-12), timedelta(hours=14))  # time zones run from UTC-12:00 to UTC+14:00
+
+
+def moment(value: datetime | None, what: str) -> datetime | None:
+    """A time sent by a client: its offset must be a real time zone's, and
+    the moment must convert to UTC (PostgreSQL stores it so)."""
+    if value is None or timezone.is_naive(value):
+        return value
+    offset = value.utcoffset()
+    if offset is not None and not OFFSETS_IN_USE[0] <= offset <= OFFSETS_IN_USE[1]:
+        sign, rest = ("-", -offset) if offset < timedelta(0) else ("+", offset)
+        hours, minutes = divmod(int(rest.total_seconds()) // 60, 60)
+        raise ValidationError(
+            f"The time zone offset {sign}{hours:02d}:{minutes:02d} of {what} is not one in use: offsets run from "
+            "-12:00 to +14:00. Send the time with its real offset, or in UTC (ending in Z)."
+        )
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValidationError(f"{what} is out of the range of dates the record keeps; check the year.") from None
+    return value
+
+
 def console_clock(captured_at: datetime | None) -> datetime | None:
     if captured_at is not None and timezone.is_naive(captured_at):
         raise ValidationError("captured_at needs a time zone, e.g. 2026-03-14T10:02:07Z or 2026-03-14T13:02:07+03:00.")
-    return captured_at
+    return moment(captured_at, "captured_at")
 
 
 def resolve_speaker(access: Access, speaker: str | None, party: Party | None) -> Participant | None:
@@ -201,7 +224,10 @@ def resolve_speaker(access: Access, speaker: str | None, party: Party | None) ->
 def create_session(request: HttpRequest, negotiation_id: UUID, payload: SessionIn):
     negotiation, _ = get_for_user(request.user, Negotiation, negotiation_id, roles=CAPTURE_ROLES)
     session = Session.schedule(
-        negotiation=negotiation, title=payload.title, place=payload.place, scheduled_for=payload.scheduled_for
+        negotiation=negotiation,
+        title=payload.title,
+        place=payload.place,
+        scheduled_for=moment(payload.scheduled_for, "scheduled_for"),
     )
     return Status(201, session_out(session))
 

@@ -328,6 +328,13 @@ class Session(models.Model):
             raise ValidationError("Visibility must be 'record' (shared) or 'internal' (your delegation only).")
         if party is None and speaker is not None:
             party = speaker.party
+        if speaker is not None and party is not None and speaker.party_id != party.pk:
+            raise ValidationError(
+                f"{speaker.name} is a participant for {speaker.party.name}, so what they say is recorded for "
+                f"{speaker.party.name}, not {party.name}. Send the speaker's own party (or none), or choose another "
+                "speaker.",
+                code="speaker_party",
+            )
         stream = Entry.stream_for(visibility, membership.delegation)
         with transaction.atomic():
             session = self._locked()
