@@ -28,7 +28,70 @@ class BearerToken(HttpBearer):
         return user
 
 
-api = NinjaAPI(
+# --- The error answers in the OpenAPI document ------------------------------------------------------------------
+# Every error is JSON `{"detail": "..."}` (a refused payload adds `errors`, one per field). Which statuses an
+# operation can answer follows from what it takes and does, so they are documented by these rules rather than
+# repeated on each route: 400 where it reads parameters or a body; 401 where it needs authentication; 403 for
+# a change a member's role may not make (and the staff-only ones); 404 where a path names an object (or it
+# names nothing the user may see); 409 for a change to a session, entry, point or formulation that its state
+# refuses; 503 everywhere (the database is unreachable, with Retry-After).
+
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string", "description": "What went wrong and what to do, in words"},
+        "errors": {
+            "type": "array",
+            "description": "For a refused payload: each field and why",
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+        "request_id": {"type": "string", "description": "On a 500: quote it to the administrator"},
+    },
+    "required": ["detail"],
+}
+ERROR_WORDS = {
+    400: "The input was refused: see detail",
+    401: "Authentication required or failed",
+    403: "Your role or delegation may not do this",
+    404: "No such object, or none you may see",
+    409: "The record's state refuses this change now",
+    503: "The record is unreachable for a moment; retry after Retry-After",
+}
+STATEFUL = ("{session_id}", "{entry_id}", "{formulation_id}", "{point_id}")
+
+
+def error_statuses(path: str, method: str, operation: dict) -> list[int]:
+    statuses = [503]
+    if operation.get("parameters") or operation.get("requestBody"):
+        statuses.append(400)
+    if operation.get("security") or path.endswith("/auth/token"):  # the token endpoint refuses wrong passwords
+        statuses.append(401)
+        if method != "get" and operation.get("security"):
+            statuses.append(403)
+    if "{" in path:
+        statuses.append(404)
+    if method != "get" and any(name in path for name in STATEFUL):
+        statuses.append(409)
+    return sorted(statuses)
+
+
+class VerbatimAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        for path, operations in schema["paths"].items():
+            for method, operation in operations.items():
+                for status in error_statuses(path, method, operation):
+                    operation["responses"].setdefault(status, {"description": ERROR_WORDS[status], **error})
+        return schema
+
+
+api = VerbatimAPI(
     title="Verbatim API",
     version="1",
     description="The record of diplomatic negotiations. Authenticate with POST /auth/token, "
