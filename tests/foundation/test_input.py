@@ -216,3 +216,10 @@ def test_a_party_or_participant_that_is_not_a_number_or_id_is_a_form_error_not_a
         response = client.post(f"/sessions/{s}/attendance", {"participant": participant, "present": "1"})
         assert response.status_code in (302, 400)
     assert client.post(f"/sessions/{s}/agenda/current", {"item": "²"}).status_code in (200, 302, 400)
+
+
+def test_a_nul_in_the_login_form_is_a_form_error_not_a_500(client, world):
+    response = client.post("/login/", {"username": "he\x00ad", "password": "pw"})
+    assert response.status_code == 200
+    assert "Check both and try again" in response.content.decode()
+    assert "_auth_user_id" not in client.session
