@@ -34,7 +34,7 @@ class BearerToken(HttpBearer):
 # repeated on each route: 400 where it reads parameters or a body; 401 where it needs authentication; 403 for
 # a change a member's role may not make (and the staff-only ones); 404 where a path names an object (or it
 # names nothing the user may see); 409 for a change to a session, entry, point or formulation that its state
-# refuses; 503 everywhere (the database is unreachable, with Retry-After).
+# refuses; 413 where it reads a body; 503 everywhere (the database is unreachable, with Retry-After).
 
 ERROR_SCHEMA = {
     "title": "Error",
@@ -59,6 +59,7 @@ ERROR_WORDS = {
     403: "Your role or delegation may not do this",
     404: "No such object, or none you may see",
     409: "The record's state refuses this change now",
+    413: "The request body is larger than the API takes",
     503: "The record is unreachable for a moment; retry after Retry-After",
 }
 STATEFUL = ("{session_id}", "{entry_id}", "{formulation_id}", "{point_id}")
@@ -76,6 +77,8 @@ def error_statuses(path: str, method: str, operation: dict) -> list[int]:
         statuses.append(404)
     if method != "get" and any(name in path for name in STATEFUL):
         statuses.append(409)
+    if operation.get("requestBody"):
+        statuses.append(413)
     return sorted(statuses)
 
 

@@ -14,6 +14,8 @@ import logging
 import uuid
 from http import HTTPStatus
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from config.outage import database_unavailable, is_database_error
@@ -64,6 +66,12 @@ class ApiErrorsMiddleware:
             return None
         if is_database_error(exception):
             return database_unavailable(request, exception)
+        if isinstance(exception, RequestDataTooBig):
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            return JsonResponse(
+                {"detail": f"The request is larger than the {limit:,} bytes the API takes; send less at once."},
+                status=413,
+            )
         request_id = uuid.uuid4().hex
         log.error("API request %s failed: %s %s", request_id, request.method, request.path, exc_info=exception)
         return JsonResponse(

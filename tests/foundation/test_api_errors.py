@@ -71,3 +71,21 @@ def test_pages_outside_the_api_keep_their_html_404(client, world):
     response = client.get("/no-such-page")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_a_body_larger_than_the_limit_is_a_json_413(api, world, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = api.as_user(world.head).post("/negotiations", {"title": "x" * 2000, "parties": ["Ruritania"]})
+    assert response.status_code == 413
+    assert response.json() == {"detail": "The request is larger than the 1,000 bytes the API takes; send less at once."}
+
+
+def test_the_openapi_document_lists_each_operations_error_statuses_with_the_error_schema(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    entries = schema["paths"]["/api/v1/sessions/{session_id}/entries"]
+    assert sorted(entries["post"]["responses"]) == ["200", "201", "400", "401", "403", "404", "409", "413", "503"]
+    assert sorted(entries["get"]["responses"]) == ["200", "400", "401", "404", "503"]
+    assert sorted(schema["paths"]["/api/v1/auth/token"]["post"]["responses"]) == ["200", "400", "401", "413", "503"]
+    error = entries["post"]["responses"]["409"]["content"]["application/json"]["schema"]
+    assert error == {"$ref": "#/components/schemas/Error"}
+    assert schema["components"]["schemas"]["Error"]["required"] == ["detail"]
