@@ -9,6 +9,8 @@ import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agreements.models import Point
 from negotiations.models import Negotiation, Party
@@ -223,3 +225,27 @@ def test_a_nul_in_the_login_form_is_a_form_error_not_a_500(client, world):
     assert response.status_code == 200
     assert "Check both and try again" in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(text=st.text(alphabet=st.characters(codec=None, exclude_categories=()), min_size=1, max_size=40))
+def test_any_text_the_record_accepts_can_be_written_into_a_docx_paragraph(text):
+    """DOCX is XML: whatever passes the rules must be XML-compatible (lxml refuses anything else)."""
+    import io
+
+    from docx import Document
+
+    try:
+        validate_text(text, multiline=True)
+    except ValidationError:
+        return
+    document = Document()
+    document.add_paragraph(text)
+    document.save(io.BytesIO())
+
+
+def test_every_character_xml_refuses_is_refused_at_input():
+    xml_invalid = [chr(c) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF, 0xD800)]
+    for char in xml_invalid:
+        with pytest.raises(ValidationError):
+            validate_text(f"a{char}b", multiline=True)
