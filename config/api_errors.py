@@ -17,6 +17,7 @@ from http import HTTPStatus
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.deprecation import MiddlewareMixin
 
 from config.outage import database_unavailable, is_database_error
 
@@ -46,12 +47,10 @@ def _error_json(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     return answer
 
 
-class ApiErrorsMiddleware:
-    def __init__(self, get_response) -> None:
-        self.get_response = get_response
+class ApiErrorsMiddleware(MiddlewareMixin):
+    """Under WSGI and ASGI alike (MiddlewareMixin); a streaming response passes untouched."""
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         if (
             _is_api(request)
             and response.status_code >= 400
