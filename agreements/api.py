@@ -17,7 +17,7 @@ PointTitle = Line("title", 300)
 PartyName = Line("party", 200)
 Language = Line("language", 20, required=False)
 FormulationText = Paragraphs("text")
-Reason = Paragraphs("reason")
+Reason = Paragraphs("reason", required=False)  # the model asks for one, in its own words
 
 router = Router(tags=["agreements"])
 

@@ -23,7 +23,7 @@ Name = Line("name", 200)
 PartyName = Line("party", 200)
 Position = Line("position or title", 200, required=False)
 Text = Paragraphs("text")
-Reason = Paragraphs("reason")
+Reason = Paragraphs("reason", required=False)  # the model asks for one, in its own words
 Narrative = Paragraphs("narrative", required=False)
 
 
