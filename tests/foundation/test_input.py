@@ -249,3 +249,19 @@ def test_every_character_xml_refuses_is_refused_at_input():
     for char in xml_invalid:
         with pytest.raises(ValidationError):
             validate_text(f"a{char}b", multiline=True)
+
+
+def test_an_offset_python_cannot_represent_and_a_console_clock_off_every_zone_are_400s(scene, api):
+    api.as_user(scene.note_taker)
+    unparsable = api.post(
+        f"/negotiations/{scene.negotiation.public_id}/sessions",
+        {"title": "Round", "scheduled_for": "2026-03-14T10:00:00+24:00"},
+    )
+    assert unparsable.status_code == 400
+    assert unparsable.json()["errors"][0]["field"] == "scheduled_for"
+    clock = api.post(
+        f"/sessions/{scene.session.public_id}/entries",
+        {"client_id": str(uuid.uuid4()), "text": "Late line.", "captured_at": "2026-03-14T10:00:00+20:54"},
+    )
+    assert clock.status_code == 400
+    assert "offset +20:54 of captured_at is not one in use" in clock.json()["detail"]
