@@ -10,13 +10,20 @@ from ninja import Field, Router, Schema, Status
 from agreements.models import Agreement, Formulation, PartyConsent, Point, consent_states
 from negotiations.access import CAPTURE_ROLES, HEAD_ROLES, Access, get_for_user
 from negotiations.models import Negotiation, Party
+from negotiations.text import Line, Paragraphs
 from sessions.models import Session
+
+PointTitle = Line("title", 300)
+PartyName = Line("party", 200)
+Language = Line("language", 20, required=False)
+FormulationText = Paragraphs("text")
+Reason = Paragraphs("reason", required=False)  # the model asks for one, in its own words
 
 router = Router(tags=["agreements"])
 
 
 class PointIn(Schema):
-    title: str = Field(min_length=1, max_length=300)
+    title: PointTitle
 
 
 class PointOut(Schema):
@@ -29,10 +36,10 @@ class PointOut(Schema):
 
 
 class FormulationIn(Schema):
-    text: str
-    party: str
+    text: FormulationText
+    party: PartyName
     session: UUID | None = None
-    language: str = ""
+    language: Language = ""
 
 
 class CapitalsOut(Schema):
@@ -75,7 +82,7 @@ class FormulationOut(Schema):
 
 
 class AgreeIn(Schema):
-    parties: list[str] = Field(
+    parties: list[PartyName] = Field(
         description="Each party is confirmed when you act for it (your own party, or every party for the "
         "secretariat that keeps the record), otherwise noted, awaiting that party's own confirmation."
     )
@@ -84,12 +91,14 @@ class AgreeIn(Schema):
 
 
 class ConfirmIn(Schema):
-    parties: list[str] = Field(description="Whose capital confirmed: confirmed for your own party, noted for others.")
+    parties: list[PartyName] = Field(
+        description="Whose capital confirmed: confirmed for your own party, noted for others."
+    )
     session: UUID | None = None
 
 
 class ReopenIn(Schema):
-    reason: str
+    reason: Reason
     session: UUID | None = None
 
 

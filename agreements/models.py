@@ -12,7 +12,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from negotiations.models import Membership, Negotiation, Party
-from negotiations.text import count_open_brackets, validate_record_text
+from negotiations.text import RecordText, count_open_brackets, validate_record_text
 from sessions.models import Act, Entry, Session, SessionClosed
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ class Point(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     negotiation = models.ForeignKey(Negotiation, on_delete=models.PROTECT, related_name="points")
     number = models.PositiveIntegerField()
-    title = models.CharField(max_length=300)
+    title = models.CharField(max_length=300, validators=[RecordText()])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -53,7 +53,7 @@ class Point(models.Model):
         with transaction.atomic():
             Negotiation.objects.select_for_update().filter(pk=negotiation.pk).first()
             last = negotiation.points.aggregate(n=Max("number"))["n"] or 0
-            return cls.objects.create(negotiation=negotiation, number=last + 1, title=title.strip())
+            return cls.objects.create(negotiation=negotiation, number=last + 1, title=title)
 
     @property
     def current_formulation(self) -> Formulation | None:
@@ -140,8 +140,8 @@ class Formulation(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     point = models.ForeignKey(Point, on_delete=models.PROTECT, related_name="formulations")
-    text = models.TextField()
-    language = models.CharField(max_length=20, blank=True)
+    text = models.TextField(validators=[RecordText(multiline=True)])
+    language = models.CharField(max_length=20, blank=True, validators=[RecordText()])
     party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="formulations")
     session = models.ForeignKey(Session, null=True, blank=True, on_delete=models.PROTECT, related_name="formulations")
     entry = models.ForeignKey(Entry, null=True, blank=True, on_delete=models.PROTECT, related_name="formulations")
@@ -445,7 +445,7 @@ class Agreement(models.Model):
     delegation = models.ForeignKey(
         "negotiations.Delegation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    reason = models.TextField(blank=True)
+    reason = models.TextField(blank=True, validators=[RecordText(multiline=True)])
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
 

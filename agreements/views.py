@@ -152,7 +152,7 @@ def _refusal(error: Exception) -> str:
 
 
 def _named_parties(request: HttpRequest, negotiation: Negotiation) -> list[Party]:
-    ids = [raw for raw in request.POST.getlist("parties") if raw.isdigit()]
+    ids = [raw for raw in request.POST.getlist("parties") if raw.isascii() and raw.isdigit() and len(raw) < 19]
     return list(negotiation.parties.filter(pk__in=ids))
 
 
@@ -179,7 +179,7 @@ def propose(request: HttpRequest, session_id: UUID) -> HttpResponse:
     membership = access.membership
     negotiation = session.negotiation
     text = request.POST.get("text", "").replace("\r\n", "\n")
-    party = negotiation.parties.filter(pk=request.POST.get("party") or 0).first()
+    party = negotiation.party_from_form(request.POST.get("party"))
     entry = None
     if request.POST.get("entry"):
         entry, _ = get_for_user(request.user, Entry, request.POST["entry"])

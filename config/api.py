@@ -6,10 +6,11 @@ from datetime import datetime
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import InterfaceError, OperationalError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as PayloadInvalid
 from ninja.security import HttpBearer, django_auth
 
 from accounts.api import router as accounts_router
@@ -31,7 +32,76 @@ class BearerToken(HttpBearer):
         return user
 
 
-api = NinjaAPI(
+# --- The error answers in the OpenAPI document ------------------------------------------------------------------
+# Every error is JSON `{"detail": "..."}` (a refused payload adds `errors`, one per field). Which statuses an
+# operation can answer follows from what it takes and does, so they are documented by these rules rather than
+# repeated on each route: 400 where it reads parameters or a body; 401 where it needs authentication; 403 for
+# a change a member's role may not make (and the staff-only ones); 404 where a path names an object (or it
+# names nothing the user may see); 409 for a change to a session, entry, point or formulation that its state
+# refuses; 413 where it reads a body; 503 everywhere (the database is unreachable, with Retry-After).
+
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string", "description": "What went wrong and what to do, in words"},
+        "errors": {
+            "type": "array",
+            "description": "For a refused payload: each field and why",
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+        "request_id": {"type": "string", "description": "On a 500: quote it to the administrator"},
+    },
+    "required": ["detail"],
+}
+ERROR_WORDS = {
+    400: "The input was refused: see detail",
+    401: "Authentication required or failed",
+    403: "Your role or delegation may not do this",
+    404: "No such object, or none you may see",
+    409: "The record's state refuses this change now",
+    429: "Sign-in is locked for a while after repeated failures; retry after Retry-After",
+    413: "The request body is larger than the API takes",
+    503: "The record is unreachable for a moment; retry after Retry-After",
+}
+STATEFUL = ("{session_id}", "{entry_id}", "{formulation_id}", "{point_id}")
+
+
+def error_statuses(path: str, method: str, operation: dict) -> list[int]:
+    statuses = [503]
+    if operation.get("parameters") or operation.get("requestBody"):
+        statuses.append(400)
+    if operation.get("security") or path.endswith("/auth/token"):  # the token endpoint refuses wrong passwords
+        statuses.append(401)
+        if method != "get" and operation.get("security"):
+            statuses.append(403)
+    if "{" in path:
+        statuses.append(404)
+    if method != "get" and any(name in path for name in STATEFUL):
+        statuses.append(409)
+    if operation.get("requestBody"):
+        statuses.append(413)
+    if path.endswith("/auth/token"):  # throttled, and refused without a code where two-factor is required
+        statuses += [403, 429]
+    return sorted(statuses)
+
+
+class VerbatimAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        for path, operations in schema["paths"].items():
+            for method, operation in operations.items():
+                for status in error_statuses(path, method, operation):
+                    operation["responses"].setdefault(status, {"description": ERROR_WORDS[status], **error})
+        return schema
+
+
+api = VerbatimAPI(
     title="Verbatim API",
     version="1",
     description="The record of diplomatic negotiations. Authenticate with POST /auth/token, "
@@ -49,6 +119,37 @@ def _detail(request: HttpRequest, status: int, detail: object) -> HttpResponse:
 @api.exception_handler(ValidationError)
 def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return _detail(request, 400, " ".join(exc.messages))
+
+
+# --- Input errors: 400 with a `detail` for people (and, for a payload, `errors` naming each field) ---------
+# Ninja answers 422 by default; here every refused input is 400, whether the payload's shape or the rules of
+# the record (negotiations/text.py) refused it. Unknown paths, other methods and 500s: config/api_errors.py.
+
+
+def _where(loc: list | tuple) -> str:
+    return ".".join(str(part) for part in loc if part not in ("body", "payload", "query", "path", "form"))
+
+
+@api.exception_handler(PayloadInvalid)
+def payload_invalid(request: HttpRequest, exc: PayloadInvalid) -> HttpResponse:
+    errors = [
+        {"field": _where(error.get("loc", ())), "message": str(error.get("msg", "")).removeprefix("Value error, ")}
+        for error in exc.errors
+    ]
+    detail = " ".join(f"{e['field'] or 'request'}: {e['message']}" for e in errors) or "The request is malformed."
+    return api.create_response(request, {"detail": detail, "errors": errors}, status=400)
+
+
+@api.exception_handler(DataError)
+def data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+    """A value the database cannot hold (a NUL byte in a name looked up, a date out of its range): refused
+    like any other bad input, never a 500."""
+    return _detail(
+        request,
+        400,
+        "A value in the request cannot be stored or looked up (a NUL character, or out of range). "
+        "Check the values and send again.",
+    )
 
 
 @api.exception_handler(PermissionDenied)

@@ -5,6 +5,11 @@ and the broker (then the workers) are asked at once, each on a thread of its
 own; the database check gives its connection back as soon as ``SELECT 1``
 returns, so nothing holds a connection while workers are awaited. A part
 that has not answered by the deadline is reported failing.
+
+Anyone may ask whether the service is up: ``{"status": "ok"}`` (200) or
+``{"status": "down"}`` (503), nothing more. Which part fails, and the
+database engine, broker mode, worker names and errors behind it, are shown
+only to a signed-in staff user: they tell an attacker what runs where.
 """
 
 from __future__ import annotations
@@ -89,5 +94,19 @@ def healthz(request: HttpRequest) -> JsonResponse:
         "worker": answers.get("worker", {"ok": False, "error": f"no Celery worker answered: {late}"}),
     }
     failing = [name for name, check in checks.items() if not check["ok"]]
+    status = 200 if not failing else 503
+    if not _is_staff(request, database_up=checks["database"]["ok"]):
+        return JsonResponse({"status": "ok" if not failing else "down"}, status=status)
     body = {"status": "ok" if not failing else "failing", "failing": failing, "checks": checks}
-    return JsonResponse(body, status=200 if not failing else 503)
+    return JsonResponse(body, status=status)
+
+
+def _is_staff(request: HttpRequest, *, database_up: bool) -> bool:
+    """Only a request with a session can be staff's; it is looked up only
+    while the database answers, and any failure to look it up means no."""
+    if not database_up or settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return False
+    try:
+        return bool(request.user.is_authenticated and request.user.is_staff)
+    except Exception:  # noqa: BLE001 - an unreadable session is an anonymous request
+        return False

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.outage.DatabaseOutageMiddleware",  # 503 at once while the database is unreachable
+    "config.api_errors.ApiErrorsMiddleware",  # every answer under /api/ is JSON, errors and 500s included
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -9,13 +9,21 @@ from ninja import Field, Router, Schema, Status
 
 from negotiations.access import HEAD_ROLES, get_for_user, negotiations_for
 from negotiations.models import Delegation, Membership, Negotiation, Party
+from negotiations.text import Line
+
+Name = Line("name", 200)
+PartyName = Line("party", 200)
+Title = Line("title", 300)
+LanguageCode = Line("working language code", 35)
+Classification = Line("classification", 60)
+Username = Line("username", 150)
 
 router = Router(tags=["negotiations"])
 
 
 class DelegationIn(Schema):
-    name: str = Field(min_length=1, max_length=200)
-    party: str = Field(min_length=1, max_length=200)
+    name: Name
+    party: PartyName
 
 
 class DelegationOut(Schema):
@@ -25,7 +33,7 @@ class DelegationOut(Schema):
 
 
 class UsernameIn(Schema):
-    username: str
+    username: Username
 
 
 class MemberOut(Schema):
@@ -35,12 +43,12 @@ class MemberOut(Schema):
 
 
 class NegotiationIn(Schema):
-    title: str = Field(min_length=1, max_length=300)
-    parties: list[str]
+    title: Title
+    parties: list[PartyName]
     format: Negotiation.Format = Negotiation.Format.BILATERAL
     package_rule: bool = False
-    working_languages: list[str] = []
-    classification: str = "UNCLASSIFIED"
+    working_languages: list[LanguageCode] = []
+    classification: Classification = "UNCLASSIFIED"
 
 
 class NegotiationOut(Schema):
@@ -66,7 +74,7 @@ class NegotiationOut(Schema):
 
 
 class MemberIn(Schema):
-    username: str
+    username: Username
     role: Membership.Role
 
 
@@ -156,7 +164,8 @@ def negotiation_detail(request: HttpRequest, negotiation_id: UUID):
 @router.post("/negotiations/{negotiation_id}/members", response={201: MemberOut})
 def add_negotiation_member(request: HttpRequest, negotiation_id: UUID, payload: MemberIn):
     negotiation, access = get_for_user(request.user, Negotiation, negotiation_id, roles=HEAD_ROLES)
-    membership = negotiation.add_member(user=_user(payload.username), role=payload.role, by=access.membership)
+    user = get_user_model().objects.filter(username=payload.username).first()
+    membership = negotiation.add_member(user=user, role=payload.role, by=access.membership)
     return Status(
         201,
         {"username": membership.user.username, "delegation": membership.delegation.name, "role": membership.role},

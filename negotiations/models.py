@@ -12,6 +12,8 @@ from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from negotiations.text import RecordText, validate_language_codes
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
@@ -21,8 +23,8 @@ class Party(models.Model):
     or not anyone from them uses Verbatim."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    name = models.CharField(max_length=200, unique=True)
-    short_name = models.CharField(max_length=20, blank=True)
+    name = models.CharField(max_length=200, unique=True, validators=[RecordText()])
+    short_name = models.CharField(max_length=20, blank=True, validators=[RecordText()])
 
     class Meta:
         ordering = ["name"]
@@ -42,7 +44,7 @@ class Delegation(models.Model):
     the table without being a party."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    name = models.CharField(max_length=200, unique=True)
+    name = models.CharField(max_length=200, unique=True, validators=[RecordText()])
     party = models.ForeignKey(
         Party,
         null=True,
@@ -107,16 +109,18 @@ class Negotiation(models.Model):
         CONCLUDED = "concluded", "Concluded"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    title = models.CharField(max_length=300)
+    title = models.CharField(max_length=300, validators=[RecordText()])
     format = models.CharField(max_length=20, choices=Format.choices, default=Format.BILATERAL)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
-    working_languages = models.JSONField(default=list, blank=True, help_text="Language codes, e.g. en, ru, ar")
+    working_languages = models.JSONField(
+        default=list, blank=True, help_text="Language codes, e.g. en, ru, ar", validators=[validate_language_codes]
+    )
     package_rule = models.BooleanField(
         "nothing is agreed until everything is agreed",
         default=False,
         help_text="Under this rule every agreed point stays provisionally agreed until the package is concluded.",
     )
-    classification = models.CharField(max_length=60, default="UNCLASSIFIED")
+    classification = models.CharField(max_length=60, default="UNCLASSIFIED", validators=[RecordText()])
     secretariat_keeps_record = models.BooleanField(
         "the neutral secretariat keeps the record",
         default=False,
@@ -170,7 +174,7 @@ class Negotiation(models.Model):
             raise ValidationError("A bilateral negotiation has exactly two parties; use the multilateral format.")
         with transaction.atomic():
             negotiation = cls.objects.create(
-                title=title.strip(),
+                title=title,
                 format=format,
                 package_rule=package_rule,
                 working_languages=working_languages or [],
@@ -200,28 +204,41 @@ class Negotiation(models.Model):
         self.requires_two_factor = required
         self.save(update_fields=["requires_two_factor"])
 
-    def add_member(self, *, user: User, role: str, by: Membership) -> Membership:
+    def party_from_form(self, raw: object) -> Party | None:
+        """The party a form names by its id, if it is a party to this
+        negotiation; None for anything else (not a number, another
+        negotiation's party), so that the form can say what to choose."""
+        raw = str(raw or "").strip()
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+            return None
+        return self.parties.filter(pk=int(raw)).first()
+
+    CANNOT_ADD = (
+        "No user can be added to this negotiation with that name. Check the spelling with the person; a colleague "
+        "must first be put in your delegation by records staff, and another party's delegation, once it takes part, "
+        "adds its own members."
+    )
+
+    def add_member(self, *, user: User | None, role: str, by: Membership) -> Membership:
         """A head adds users of their own delegation, and invites another
         delegation by adding its first member; from then on that
-        delegation's own heads manage its members."""
+        delegation's own heads manage its members.
+
+        Every refusal that depends on who the user is (none by that name,
+        inactive, in no delegation, of a party outside the negotiation, of a
+        neutral delegation not yet taking part, of a delegation managed by
+        its own heads) gives the same answer, ``CANNOT_ADD``: the head learns
+        nothing about users they could not add."""
         if not by.is_head:
             raise PermissionDenied("Only a head of delegation can add members.")
-        delegation = delegation_of(user)
-        if delegation is None:
-            raise ValidationError(
-                f"{user.username} does not belong to a delegation yet; a staff user must add them to one."
-            )
-        if delegation.is_neutral and not self.memberships.filter(delegation=delegation).exists():
-            raise PermissionDenied(
-                f"{delegation.name} is a neutral delegation. A secretariat, chair or mediator joins a negotiation "
-                "only when the parties agree on it: ask records staff to add it."
-            )
-        if not delegation.is_neutral and not self.parties.filter(pk=delegation.party_id).exists():
-            raise ValidationError(
-                f"{delegation.name} represents {delegation.party.name}, which is not a party to this negotiation."
-            )
-        if delegation.pk != by.delegation_id and self.memberships.filter(delegation=delegation).exists():
-            raise PermissionDenied(f"Members of {delegation.name} are managed by that delegation's heads.")
+        delegation = delegation_of(user) if user is not None and user.is_active else None
+        if (
+            delegation is None
+            or (delegation.is_neutral and not self.memberships.filter(delegation=delegation).exists())
+            or (not delegation.is_neutral and not self.parties.filter(pk=delegation.party_id).exists())
+            or (delegation.pk != by.delegation_id and self.memberships.filter(delegation=delegation).exists())
+        ):
+            raise ValidationError(self.CANNOT_ADD, code="cannot_add")
         membership, created = Membership.objects.get_or_create(
             negotiation=self, user=user, defaults={"delegation": delegation, "role": role}
         )

@@ -22,6 +22,24 @@ from negotiations.models import Negotiation, delegation_of
 from sessions.models import Entry, Summary
 
 MAX_RESULTS = 50
+MAX_QUERY_CHARS = 300
+MAX_QUERY_WORDS = 20
+
+
+def check_query(query: str) -> None:
+    """A query is a few words: at most ``MAX_QUERY_CHARS`` characters and
+    ``MAX_QUERY_WORDS`` words, with the characters the record accepts."""
+    from django.core.exceptions import ValidationError
+
+    from negotiations.text import validate_text
+
+    validate_text(query, what="search", max_length=MAX_QUERY_CHARS)
+    words = len(query.split())
+    if words > MAX_QUERY_WORDS:
+        raise ValidationError(
+            f"The search has {words} words; the limit is {MAX_QUERY_WORDS}. Keep the few words that matter most.",
+            code="too_many_words",
+        )
 
 
 @dataclass

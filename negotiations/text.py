@@ -1,17 +1,79 @@
 """What the record accepts as text.
 
 Text is stored exactly as received: every Unicode character, inner
-whitespace and line breaks. Only what cannot be a record is refused.
+whitespace and line breaks. Only what cannot be a record is refused, the
+same way in every text field a user can fill (entry text, titles, names,
+places, reasons, narrative, corrigenda, working languages, search queries),
+at input, with a message naming the field:
+
+- control characters (Unicode category Cc), except tab and line feed in
+  texts of several lines; a one-line field (a title, a name, a place, a
+  language code) refuses tabs and line breaks too;
+- unpaired surrogates (category Cs): not valid Unicode;
+- Unicode noncharacters (U+FDD0 to U+FDEF, and the last two code points of
+  every plane, U+FFFE, U+FFFF, U+1FFFE ... U+10FFFF): they are reserved for
+  a program's internal use, are invalid in XML (so in DOCX) and no font
+  draws them;
+- a text that is only whitespace where the field is required, and a text
+  longer than its column.
+
+Private use characters (U+E000 to U+F8FF and planes 15 and 16) are
+accepted: some agencies draw local glyphs with them, XML and DOCX carry
+them, and an export that cannot draw one prints a placeholder naming its
+code point. Format characters (ZWJ, ZWNJ, bidi marks, the BOM) and the line
+and paragraph separators U+2028/U+2029 are accepted: they are part of how
+scripts are written.
+
+Texts keep their leading and trailing spaces as typed (titles included);
+names that identify someone or something (a party, a delegation, a
+participant) are trimmed, so that "Ana Lima " and "Ana Lima" are one person.
+See docs/TEXT.md.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from typing import Annotated
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.deconstruct import deconstructible
+from pydantic import AfterValidator
+from pydantic import Field as PydanticField
 
 ALLOWED_CONTROLS = {"\t", "\n"}
+
+
+def is_noncharacter(char: str) -> bool:
+    point = ord(char)
+    return 0xFDD0 <= point <= 0xFDEF or point & 0xFFFE == 0xFFFE
+
+
+def refusal(text: str, *, what: str = "text", multiline: bool = True) -> ValidationError | None:
+    """Why ``text`` cannot be recorded (the first offending character), or None."""
+    allowed = ALLOWED_CONTROLS if multiline else set()
+    for position, char in enumerate(text, start=1):
+        category = unicodedata.category(char)
+        if category == "Cc" and char not in allowed:
+            keep = "only tabs and line breaks (LF) are allowed" if multiline else "it must be a single line"
+            return ValidationError(
+                f"The {what} contains the control character U+{ord(char):04X} at position {position}; "
+                f"{keep}. Remove it and send again.",
+                code="control_character",
+            )
+        if category == "Cs":
+            return ValidationError(
+                f"The {what} contains an unpaired surrogate U+{ord(char):04X} at position {position}; "
+                "it is not valid Unicode. Check the client's text encoding.",
+                code="surrogate",
+            )
+        if is_noncharacter(char):
+            return ValidationError(
+                f"The {what} contains U+{ord(char):04X} at position {position}, a Unicode noncharacter that no "
+                "document format can carry. Remove it and send again.",
+                code="noncharacter",
+            )
+    return None
 
 
 def validate_record_text(text: str, *, allow_empty: bool = False) -> None:
@@ -25,20 +87,102 @@ def validate_record_text(text: str, *, allow_empty: bool = False) -> None:
             f"The text is {len(text):,} characters long; the limit is {limit:,}. Split it into several entries.",
             code="too_long",
         )
-    for position, char in enumerate(text, start=1):
-        category = unicodedata.category(char)
-        if category == "Cc" and char not in ALLOWED_CONTROLS:
-            raise ValidationError(
-                f"The text contains the control character U+{ord(char):04X} at position {position}; "
-                "only tabs and line breaks (LF) are allowed. Remove it and send again.",
-                code="control_character",
-            )
-        if category == "Cs":
-            raise ValidationError(
-                f"The text contains an unpaired surrogate U+{ord(char):04X} at position {position}; "
-                "it is not valid Unicode. Check the client's text encoding.",
-                code="surrogate",
-            )
+    if (error := refusal(text)) is not None:
+        raise error
+
+
+def validate_text(
+    value: str, *, what: str = "text", max_length: int | None = None, multiline: bool = False, required: bool = True
+) -> str:
+    """The rules of the record for any text field; returns ``value`` unchanged."""
+    if not isinstance(value, str):
+        raise ValidationError(f"The {what} must be text.", code="invalid")
+    if required and not value.strip():
+        raise ValidationError(f"The {what} is empty. Type it and send again.", code="empty")
+    if max_length is not None and len(value) > max_length:
+        raise ValidationError(
+            f"The {what} is {len(value):,} characters long; the limit is {max_length:,}. Shorten it and send again.",
+            code="too_long",
+        )
+    if (error := refusal(value, what=what, multiline=multiline)) is not None:
+        raise error
+    return value
+
+
+@deconstructible
+class RecordText:
+    """A model field validator: the characters the record accepts (length and
+    blankness are the field's own ``max_length`` and ``blank``). Every field
+    that carries it is also checked before each save (negotiations/apps.py),
+    whatever path the value came by."""
+
+    def __init__(self, multiline: bool = False) -> None:
+        self.multiline = multiline
+
+    def __call__(self, value: str) -> None:
+        if isinstance(value, str) and (error := refusal(value, multiline=self.multiline)) is not None:
+            raise error
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RecordText) and other.multiline == self.multiline
+
+    def __hash__(self) -> int:
+        return hash(("RecordText", self.multiline))
+
+
+def validate_language_codes(value: object) -> None:
+    """Working languages: a list of short one-line codes (en, ru, ar, zh-Hant)."""
+    if not isinstance(value, list):
+        raise ValidationError('Working languages are a list of language codes, e.g. ["en", "ru"].')
+    for code in value:
+        validate_text(code, what="working language code", max_length=35)
+
+
+def check_model_text(instance) -> None:
+    """Refuse to save a text field that breaks the rules of the record: a
+    field carrying a ``RecordText`` validator (or the working languages),
+    too long for its column, or only whitespace where it is required."""
+    for field in instance._meta.concrete_fields:
+        rule = next((v for v in field.validators if isinstance(v, RecordText)), None)
+        if rule is None and validate_language_codes not in field.validators:
+            continue
+        value = getattr(instance, field.attname)
+        what = str(field.verbose_name)
+        if validate_language_codes in field.validators:
+            validate_language_codes(value)
+            continue
+        if value is None:
+            continue
+        validate_text(value, what=what, max_length=field.max_length, multiline=rule.multiline, required=not field.blank)
+
+
+def _checked(what: str, max_length: int | None, multiline: bool, required: bool):
+    def check(value: str) -> str:
+        try:
+            return validate_text(value, what=what, max_length=max_length, multiline=multiline, required=required)
+        except ValidationError as error:
+            raise ValueError(" ".join(error.messages)) from None
+
+    return check
+
+
+def Line(what: str, max_length: int, *, required: bool = True):  # noqa: N802 - a type, used as one
+    """A one-line text in an API payload (a title, a name): the rules of the record."""
+    return Annotated[
+        str,
+        AfterValidator(_checked(what, max_length, False, required)),
+        PydanticField(json_schema_extra={"maxLength": max_length}),
+    ]
+
+
+def Paragraphs(what: str, max_length: int | None = None, *, required: bool = True):  # noqa: N802
+    """A text of several lines in an API payload (a reason, a narrative)."""
+    limit = max_length or settings.VERBATIM_MAX_TEXT_CHARS
+    return Annotated[
+        str,
+        AfterValidator(_checked(what, limit, True, required)),
+        PydanticField(json_schema_extra={"maxLength": limit}),
+    ]
 
 
 OPENING_BRACKETS = "[\uff3b"  # [ and the full-width ［ used in CJK drafts

@@ -3,6 +3,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -68,9 +69,16 @@ def detail(request: HttpRequest, negotiation_id: UUID) -> HttpResponse:
 
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
+    from negotiations.search import MAX_QUERY_CHARS, check_query
     from negotiations.search import search as run_search
 
     query = request.GET.get("q", "").strip()
+    if query:
+        try:
+            check_query(query)
+        except ValidationError as error:
+            context = {"query": query[:MAX_QUERY_CHARS], "hits": [], "error": " ".join(error.messages)}
+            return render(request, "negotiations/search.html", context, status=400)
     hits = run_search(request.user, query) if query else []
     return render(request, "negotiations/search.html", {"query": query, "hits": hits})
 

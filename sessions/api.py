@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
@@ -11,15 +11,25 @@ from ninja import Field, Router, Schema, Status
 
 from negotiations.access import CAPTURE_ROLES, HEAD_ROLES, Access, get_for_user
 from negotiations.models import Negotiation, Party
+from negotiations.text import Line, Paragraphs
 from sessions.models import Act, Corrigendum, Entry, MinutesApproval, Participant, Session, Summary
 from sessions.services import session_close, session_reopen, summary_retry
 
 router = Router(tags=["sessions"])
 
+Title = Line("title", 300)
+Place = Line("place", 200, required=False)
+Name = Line("name", 200)
+PartyName = Line("party", 200)
+Position = Line("position or title", 200, required=False)
+Text = Paragraphs("text")
+Reason = Paragraphs("reason", required=False)  # the model asks for one, in its own words
+Narrative = Paragraphs("narrative", required=False)
+
 
 class SessionIn(Schema):
-    title: str = Field(min_length=1, max_length=300)
-    place: str = ""
+    title: Title
+    place: Place = ""
     scheduled_for: datetime | None = None
 
 
@@ -39,14 +49,14 @@ class SessionOut(Schema):
 
 
 class SessionReopenIn(Schema):
-    reason: str
+    reason: Reason
 
 
 class ParticipantIn(Schema):
-    name: str = Field(min_length=1, max_length=200)
-    party: str
+    name: Name
+    party: PartyName
     function: Participant.Function = Participant.Function.MEMBER
-    title: str = ""
+    title: Position = ""
 
 
 class ParticipantOut(Schema):
@@ -59,10 +69,10 @@ class ParticipantOut(Schema):
 
 class EntryIn(Schema):
     client_id: UUID
-    text: str
+    text: Text
     kind: Entry.Kind = Entry.Kind.NOTE
-    speaker: str | None = None
-    party: str | None = None
+    speaker: Name | None = None
+    party: PartyName | None = None
     visibility: Entry.Visibility = Entry.Visibility.RECORD
     captured_at: datetime | None = Field(
         None,
@@ -73,7 +83,7 @@ class EntryIn(Schema):
 
 class CorrectionIn(Schema):
     client_id: UUID
-    text: str
+    text: Text
     captured_at: datetime | None = None
 
 
@@ -165,10 +175,33 @@ def party_named(negotiation: Negotiation, name: str) -> Party:
     return party
 
 
+OFFSETS_IN_USE = (timedelta(hours=-12), timedelta(hours=14))  # time zones run from UTC-12:00 to UTC+14:00
+
+
+def moment(value: datetime | None, what: str) -> datetime | None:
+    """A time sent by a client: its offset must be a real time zone's, and
+    the moment must convert to UTC (PostgreSQL stores it so)."""
+    if value is None or timezone.is_naive(value):
+        return value
+    offset = value.utcoffset()
+    if offset is not None and not OFFSETS_IN_USE[0] <= offset <= OFFSETS_IN_USE[1]:
+        sign, rest = ("-", -offset) if offset < timedelta(0) else ("+", offset)
+        hours, minutes = divmod(int(rest.total_seconds()) // 60, 60)
+        raise ValidationError(
+            f"The time zone offset {sign}{hours:02d}:{minutes:02d} of {what} is not one in use: offsets run from "
+            "-12:00 to +14:00. Send the time with its real offset, or in UTC (ending in Z)."
+        )
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValidationError(f"{what} is out of the range of dates the record keeps; check the year.") from None
+    return value
+
+
 def console_clock(captured_at: datetime | None) -> datetime | None:
     if captured_at is not None and timezone.is_naive(captured_at):
         raise ValidationError("captured_at needs a time zone, e.g. 2026-03-14T10:02:07Z or 2026-03-14T13:02:07+03:00.")
-    return captured_at
+    return moment(captured_at, "captured_at")
 
 
 def resolve_speaker(access: Access, speaker: str | None, party: Party | None) -> Participant | None:
@@ -191,7 +224,10 @@ def resolve_speaker(access: Access, speaker: str | None, party: Party | None) ->
 def create_session(request: HttpRequest, negotiation_id: UUID, payload: SessionIn):
     negotiation, _ = get_for_user(request.user, Negotiation, negotiation_id, roles=CAPTURE_ROLES)
     session = Session.schedule(
-        negotiation=negotiation, title=payload.title, place=payload.place, scheduled_for=payload.scheduled_for
+        negotiation=negotiation,
+        title=payload.title,
+        place=payload.place,
+        scheduled_for=moment(payload.scheduled_for, "scheduled_for"),
     )
     return Status(201, session_out(session))
 
@@ -363,14 +399,14 @@ class SummaryOut(Schema):
 
 
 class NarrativeIn(Schema):
-    narrative: str
+    narrative: Narrative
     version: int | None = Field(
         None, description="The narrative_version you loaded; a save against a stale version answers 409."
     )
 
 
 class CorrigendumIn(Schema):
-    text: str
+    text: Text
 
 
 def approval_out(approval: MinutesApproval) -> dict:

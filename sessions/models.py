@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from negotiations.models import Delegation, Membership, Negotiation, Party
-from negotiations.text import validate_record_text
+from negotiations.text import RecordText, validate_record_text
 
 if TYPE_CHECKING:
     pass
@@ -69,8 +69,8 @@ class Session(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     negotiation = models.ForeignKey(Negotiation, on_delete=models.PROTECT, related_name="sessions")
     number = models.PositiveIntegerField()
-    title = models.CharField(max_length=300)
-    place = models.CharField(max_length=200, blank=True)
+    title = models.CharField(max_length=300, validators=[RecordText()])
+    place = models.CharField(max_length=200, blank=True, validators=[RecordText()])
     scheduled_for = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCHEDULED)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -103,7 +103,7 @@ class Session(models.Model):
             Negotiation.objects.select_for_update().filter(pk=negotiation.pk).first()
             last = negotiation.sessions.aggregate(n=Max("number"))["n"] or 0
             return cls.objects.create(
-                negotiation=negotiation, number=last + 1, title=title.strip(), place=place, scheduled_for=scheduled_for
+                negotiation=negotiation, number=last + 1, title=title, place=place, scheduled_for=scheduled_for
             )
 
     @property
@@ -268,7 +268,7 @@ class Session(models.Model):
         with transaction.atomic():
             self._locked().refuse_if_frozen("agenda")
             last = self.agenda_items.aggregate(n=Max("position"))["n"] or 0
-            item = AgendaItem.objects.create(session=self, position=last + 1, title=title.strip())
+            item = AgendaItem.objects.create(session=self, position=last + 1, title=title)
             self.changed()
         return item
 
@@ -328,6 +328,13 @@ class Session(models.Model):
             raise ValidationError("Visibility must be 'record' (shared) or 'internal' (your delegation only).")
         if party is None and speaker is not None:
             party = speaker.party
+        if speaker is not None and party is not None and speaker.party_id != party.pk:
+            raise ValidationError(
+                f"{speaker.name} is a participant for {speaker.party.name}, so what they say is recorded for "
+                f"{speaker.party.name}, not {party.name}. Send the speaker's own party (or none), or choose another "
+                "speaker.",
+                code="speaker_party",
+            )
         stream = Entry.stream_for(visibility, membership.delegation)
         with transaction.atomic():
             session = self._locked()
@@ -415,7 +422,7 @@ class Session(models.Model):
 class AgendaItem(models.Model):
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="agenda_items")
     position = models.PositiveIntegerField()
-    title = models.CharField(max_length=300)
+    title = models.CharField(max_length=300, validators=[RecordText()])
 
     class Meta:
         ordering = ["session", "position"]
@@ -441,9 +448,9 @@ class Participant(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     negotiation = models.ForeignKey(Negotiation, on_delete=models.CASCADE, related_name="participants")
     party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="participants")
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[RecordText()])
     function = models.CharField(max_length=20, choices=Function.choices, default=Function.MEMBER)
-    title = models.CharField("position or title", max_length=200, blank=True)
+    title = models.CharField("position or title", max_length=200, blank=True, validators=[RecordText()])
 
     class Meta:
         ordering = ["party__name", "name"]
@@ -499,7 +506,7 @@ class Entry(models.Model):
     client_id = models.UUIDField()
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NOTE)
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.RECORD)
-    text = models.TextField()
+    text = models.TextField(validators=[RecordText(multiline=True)])
     speaker = models.ForeignKey(Participant, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
     party = models.ForeignKey(Party, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     agenda_item = models.ForeignKey(AgendaItem, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -677,7 +684,7 @@ class Summary(models.Model):
     session = models.OneToOneField(Session, on_delete=models.PROTECT, related_name="summary")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     content = models.JSONField(null=True, blank=True)
-    narrative = models.TextField(blank=True)
+    narrative = models.TextField(blank=True, validators=[RecordText(multiline=True)])
     narrative_edited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -967,7 +974,7 @@ class Corrigendum(models.Model):
 
     summary = models.ForeignKey(Summary, on_delete=models.PROTECT, related_name="corrigenda")
     number = models.PositiveIntegerField()
-    text = models.TextField()
+    text = models.TextField(validators=[RecordText(multiline=True)])
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     issued_at = models.DateTimeField(default=timezone.now)
 
@@ -1099,7 +1106,7 @@ class Act(models.Model):
     delegation = models.ForeignKey(Delegation, on_delete=models.PROTECT, related_name="+")
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     subject = models.CharField(max_length=64, blank=True, help_text="Public id or fingerprint of what the act concerns")
-    text = models.TextField()
+    text = models.TextField(validators=[RecordText(multiline=True)])
     created_at = models.DateTimeField(default=timezone.now)
     digest = models.CharField(max_length=64)
 

@@ -318,7 +318,9 @@ def add_agenda_item(request: HttpRequest, session_id: UUID) -> HttpResponse:
 def take_up(request: HttpRequest, session_id: UUID) -> HttpResponse:
     session, membership = _capture_access(request, session_id)
     raw = request.POST.get("item", "")
-    item = session.agenda_items.filter(pk=int(raw)).first() if raw.isdigit() else None
+    item = (
+        session.agenda_items.filter(pk=int(raw)).first() if raw.isascii() and raw.isdigit() and len(raw) < 19 else None
+    )
     try:
         session.take_up(item)
     except (ValidationError, SessionClosed, DatabaseError) as error:
@@ -330,7 +332,11 @@ def take_up(request: HttpRequest, session_id: UUID) -> HttpResponse:
 def attendance(request: HttpRequest, session_id: UUID) -> HttpResponse:
     """Mark a participant present or absent."""
     session, membership = _capture_access(request, session_id)
-    participant = session.negotiation.participants.filter(public_id=request.POST.get("participant")).first()
+    try:
+        participant_id = uuid.UUID(request.POST.get("participant", ""))
+    except ValueError:
+        participant_id = None
+    participant = session.negotiation.participants.filter(public_id=participant_id).first() if participant_id else None
     if participant is None:
         return _refused(request, session, ValidationError("That participant is not part of this negotiation."))
     try:
@@ -346,7 +352,7 @@ def add_participant(request: HttpRequest, session_id: UUID) -> HttpResponse:
     session, membership = _capture_access(request, session_id)
     negotiation = session.negotiation
     name = request.POST.get("name", "").strip()
-    party = negotiation.parties.filter(pk=request.POST.get("party") or 0).first()
+    party = negotiation.party_from_form(request.POST.get("party"))
     function = request.POST.get("function", Participant.Function.MEMBER)
     if not name or party is None or function not in Participant.Function.values:
         return _refused(request, session, ValidationError("Give the participant's name, party and function."))

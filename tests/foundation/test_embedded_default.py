@@ -46,6 +46,17 @@ def test_the_app_runs_on_sqlite_with_in_process_jobs_and_the_demo_loads_twice(tm
     )
     assert "summary: ready" in closed
 
+    # only staff see which parts answer, and how (anonymous callers see up or down)
+    staff_session = manage(
+        "shell",
+        "-c",
+        "from django.contrib.auth import get_user_model, SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY; "
+        "from django.contrib.sessions.backends.db import SessionStore; "
+        "u = get_user_model().objects.create_user('ops', password='pw', is_staff=True); s = SessionStore(); "
+        "s.update({SESSION_KEY: str(u.pk), HASH_SESSION_KEY: u.get_session_auth_hash(), "
+        "BACKEND_SESSION_KEY: 'django.contrib.auth.backends.ModelBackend'}); s.create(); print(s.session_key)",
+    ).split()[-1]
+
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "config.asgi:application", "--port", str(port)],
@@ -59,10 +70,15 @@ def test_the_app_runs_on_sqlite_with_in_process_jobs_and_the_demo_loads_twice(tm
         for _ in range(100):
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-                    body = response.read().decode()
-                    break
+                    assert response.read().decode() == '{"status": "ok"}'
+                break
             except OSError:
                 time.sleep(0.1)
+        signed_in = urllib.request.Request(
+            f"http://127.0.0.1:{port}/healthz", headers={"Cookie": f"sessionid={staff_session}"}
+        )
+        with urllib.request.urlopen(signed_in, timeout=2) as response:
+            body = response.read().decode()
         assert body is not None, "the server did not answer"
         assert '"engine": "sqlite"' in body
         assert '"mode": "in-process"' in body
