@@ -203,6 +203,13 @@ CELERY_BEAT_SCHEDULE = {
     }
     for app, what in [("sessions", "summaries"), ("negotiations", "exports")]
 }
+# The stored record is verified against its hash chains this often (negotiations/integrity.py).
+VERBATIM_VERIFY_RECORD_SECONDS = env_int("VERBATIM_VERIFY_RECORD_SECONDS", 3600, minimum=1)
+CELERY_BEAT_SCHEDULE["verify-record"] = {
+    "task": "negotiations.tasks.verify_record",
+    "schedule": float(VERBATIM_VERIFY_RECORD_SECONDS),
+    "options": {"expires": float(VERBATIM_VERIFY_RECORD_SECONDS)},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # Exports: records larger than this (entries of a session, formulations of a

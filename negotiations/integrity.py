@@ -1,0 +1,305 @@
+"""Is the stored record the record that was written?
+
+Walks every hash chain (each session's entry streams, each negotiation's
+acts) and cross-checks the rows the acts speak of: every agreement event has
+its act and every act its event, every approval of minutes or of a
+corrigendum has its act, and approved minutes and corrigenda still have the
+fingerprint their approvals were given. Each chain is reported at its first
+break only: after it, every row would follow from a row that is already
+wrong. ``manage.py verify_record`` prints the findings; a beat job stores
+them (``RecordCheck``); the summary refuses to build on a broken chain.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+
+from django.db.models import QuerySet
+
+from negotiations.models import Negotiation
+
+RECORD_STREAM = "record"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One row that does not match, told for a person."""
+
+    negotiation: str  # public id
+    model: str
+    public_id: str
+    seq: int | None
+    what: str
+    stream: str = RECORD_STREAM  # an internal stream's finding is shown only to its delegation
+    session: int | None = None  # the session's number, where the row belongs to one
+
+    @property
+    def line(self) -> str:
+        where = f"session {self.session}, " if self.session is not None else ""
+        seq = f" #{self.seq}" if self.seq is not None else ""
+        stream = f" ({'shared record' if self.stream == RECORD_STREAM else 'internal stream'})"
+        return f"{where}{self.model}{seq} {self.public_id}{stream if self.model == 'Entry' else ''}: {self.what}"
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self) | {"line": self.line}
+
+
+# Which act records which agreement event: (event kind, binding) -> act kind.
+EVENT_ACTS = {
+    ("agreed", True): "consent_confirmed",
+    ("agreed", False): "consent_noted",
+    ("confirmed", True): "capitals_confirmed",
+    ("confirmed", False): "capitals_noted",
+    ("reopened", True): "point_reopened",
+    ("reopened", False): "point_reopened",
+}
+
+
+def _chain_findings(rows, *, negotiation: Negotiation, model: str, session=None, stream=RECORD_STREAM) -> list[Finding]:
+    """The first row of one chain (rows in seq order) whose seq or digest
+    does not follow from the row before it."""
+    previous, expected_seq = "", 1
+    for row in rows:
+        what = None
+        if row.seq != expected_seq:
+            if row.seq > expected_seq:
+                missing = f"#{expected_seq}" if row.seq == expected_seq + 1 else f"#{expected_seq}–#{row.seq - 1}"
+                what = f"the chain jumps from #{expected_seq - 1} to #{row.seq}: {missing} was removed"
+            else:
+                what = f"its number repeats or goes back (expected #{expected_seq})"
+        elif row.digest != row.compute_digest(previous):
+            what = (
+                "its stored digest is not the SHA-256 of its content and the digest before it: "
+                f"it was changed after it was recorded{' (or the row before it was)' if row.seq > 1 else ''}"
+            )
+        if what:
+            return [
+                Finding(
+                    negotiation=str(negotiation.public_id),
+                    model=model,
+                    public_id=str(row.public_id),
+                    seq=row.seq,
+                    what=what,
+                    stream=stream,
+                    session=session.number if session is not None else None,
+                )
+            ]
+        previous, expected_seq = row.digest, row.seq + 1
+    return []
+
+
+def entry_findings(session) -> list[Finding]:
+    from sessions.models import Entry
+
+    findings: list[Finding] = []
+    entries = Entry.objects.filter(session=session).select_related(
+        "session", "speaker", "party", "author", "delegation", "supersedes", "disputes", "accepts"
+    )
+    streams: dict[str, list[Entry]] = defaultdict(list)
+    for entry in entries.order_by("stream", "seq"):
+        streams[entry.stream].append(entry)
+    for stream in sorted(streams, key=lambda s: (s != RECORD_STREAM, s)):
+        findings += _chain_findings(
+            streams[stream], negotiation=session.negotiation, model="Entry", session=session, stream=stream
+        )
+    return findings
+
+
+def act_findings(negotiation: Negotiation) -> list[Finding]:
+    from sessions.models import Act
+
+    acts = Act.objects.filter(negotiation=negotiation).select_related(
+        "negotiation", "session", "party", "delegation", "by"
+    )
+    return _chain_findings(acts.order_by("seq"), negotiation=negotiation, model="Act")
+
+
+def _finding(negotiation: Negotiation, model: str, row, what: str, *, seq=None, session=None) -> Finding:
+    return Finding(
+        negotiation=str(negotiation.public_id),
+        model=model,
+        public_id=str(getattr(row, "public_id", None) or row.pk),
+        seq=seq,
+        what=what,
+        session=session.number if session is not None else None,
+    )
+
+
+def agreement_findings(negotiation: Negotiation, acts: QuerySet) -> list[Finding]:
+    """Every agreement event has its act, in the same order, of the kind and
+    for the parties the event names; and every such act has its event."""
+    from agreements.models import Agreement, Formulation
+
+    findings: list[Finding] = []
+    kinds = set(EVENT_ACTS.values())
+    by_subject: dict[str, list] = defaultdict(list)
+    for act in acts:
+        if act.kind in kinds:
+            by_subject[act.subject].append(act)
+    formulations = Formulation.objects.filter(point__negotiation=negotiation).select_related("point")
+    known = set()
+    for formulation in formulations.order_by("pk"):
+        key = str(formulation.public_id)
+        known.add(key)
+        events = list(
+            Agreement.objects.filter(formulation=formulation).select_related("session").prefetch_related("parties")
+        )
+        events.sort(key=lambda e: e.pk)
+        its_acts = by_subject.get(key, [])
+        for i, event in enumerate(events):
+            act = its_acts[i] if i < len(its_acts) else None
+            if act is None:
+                findings.append(
+                    _finding(
+                        negotiation,
+                        "Agreement",
+                        event,
+                        f"this {event.get_kind_display().lower()} event of point {formulation.point.number} has no "
+                        "act in the chain: it was added outside the application",
+                        session=event.session,
+                    )
+                )
+                break
+            expected = EVENT_ACTS[(event.kind, event.binding)]
+            parties = {p.pk for p in event.parties.all()}
+            problem = None
+            if act.kind != expected:
+                problem = f"its act #{act.seq} is '{act.kind}', the event calls for '{expected}'"
+            elif event.kind != "reopened" and act.party_id and parties != {act.party_id}:
+                problem = f"it names other parties than its act #{act.seq}: parties were added or removed"
+            elif event.kind != "reopened" and act.party_id is None and len(parties) < 2:
+                problem = f"its act #{act.seq} was for several parties, the event names {len(parties)}"
+            elif act.session_id != event.session_id:
+                problem = f"it is in another session than its act #{act.seq}"
+            if problem:
+                findings.append(_finding(negotiation, "Agreement", event, problem, session=event.session))
+                break
+        else:
+            if len(its_acts) > len(events):
+                act = its_acts[len(events)]
+                findings.append(
+                    _finding(
+                        negotiation,
+                        "Act",
+                        act,
+                        f"it records an event of point {formulation.point.number} that is not stored: "
+                        "the event was removed",
+                        seq=act.seq,
+                    )
+                )
+    for subject, orphans in by_subject.items():
+        if subject not in known:
+            act = orphans[0]
+            findings.append(
+                _finding(negotiation, "Act", act, "it concerns a formulation that is not stored", seq=act.seq)
+            )
+    return findings
+
+
+def approval_findings(negotiation: Negotiation, acts: QuerySet) -> list[Finding]:
+    """Each approval of minutes or of a corrigendum (one act per head's
+    approval, for one or several parties) has its act, and approved texts
+    still have the fingerprint that was approved."""
+    from sessions.models import Act, MinutesApproval, Summary
+
+    findings: list[Finding] = []
+    approval_acts: dict[int | None, list] = defaultdict(list)
+    for act in acts:
+        if act.kind in (Act.Kind.MINUTES_APPROVED, Act.Kind.CORRIGENDUM_APPROVED):
+            approval_acts[act.session_id].append(act)
+    summaries = Summary.objects.filter(session__negotiation=negotiation).select_related("session")
+    seen_sessions = set()
+    for summary in summaries.order_by("session__number"):
+        session = summary.session
+        seen_sessions.add(session.pk)
+        groups: dict[tuple, list[MinutesApproval]] = {}
+        for approval in summary.approvals.select_related("corrigendum").order_by("at", "pk"):
+            key = (approval.corrigendum_id, approval.by_id, approval.delegation_id, approval.at, approval.fingerprint)
+            groups.setdefault(key, []).append(approval)
+        its_acts = approval_acts.get(session.pk, [])
+        for i, group in enumerate(groups.values()):
+            first = group[0]
+            act = its_acts[i] if i < len(its_acts) else None
+            kind = Act.Kind.CORRIGENDUM_APPROVED if first.corrigendum_id else Act.Kind.MINUTES_APPROVED
+            parties = {a.party_id for a in group}
+            problem = None
+            if act is None:
+                problem = "this approval has no act in the chain: it was added outside the application"
+            elif act.kind != kind or act.subject != first.fingerprint:
+                problem = f"it does not match its act #{act.seq} (kind or fingerprint differ)"
+            elif (act.party_id and parties != {act.party_id}) or (act.party_id is None and len(parties) < 2):
+                problem = f"it names other parties than its act #{act.seq}"
+            if problem:
+                findings.append(_finding(negotiation, "MinutesApproval", first, problem, session=session))
+                break
+        else:
+            if len(its_acts) > len(groups):
+                act = its_acts[len(groups)]
+                findings.append(
+                    _finding(
+                        negotiation,
+                        "Act",
+                        act,
+                        f"it records an approval in session {session.number} that is not stored: it was removed",
+                        seq=act.seq,
+                    )
+                )
+        if summary.approved_at is not None:
+            current = summary.fingerprint()
+            approved = set(summary.approvals.filter(corrigendum=None, fingerprint=current).values_list("party_id"))
+            if len(approved) < negotiation.parties.count():
+                findings.append(
+                    _finding(
+                        negotiation,
+                        "Summary",
+                        summary,
+                        f"the approved minutes of session {session.number} no longer have the fingerprint every "
+                        "party approved: their content or narrative was changed after approval",
+                        session=session,
+                    )
+                )
+        for corrigendum in summary.corrigenda.order_by("number"):
+            fingerprints = set(corrigendum.approvals.values_list("fingerprint", flat=True))
+            if not fingerprints:
+                problem = "it has no approval, not even its issuing party's: approvals were removed"
+            elif fingerprints != {corrigendum.fingerprint()}:
+                problem = "its text no longer has the fingerprint its approvals were given: it was changed"
+            else:
+                continue
+            findings.append(
+                _finding(negotiation, "Corrigendum", corrigendum, problem, seq=corrigendum.number, session=session)
+            )
+    for session_id, orphans in approval_acts.items():
+        if session_id not in seen_sessions:
+            act = orphans[0]
+            findings.append(
+                _finding(negotiation, "Act", act, "it approves minutes of a session that has none", seq=act.seq)
+            )
+    return findings
+
+
+def verify_negotiation(negotiation: Negotiation) -> list[Finding]:
+    """Every finding for one negotiation: its sessions' entry chains, its
+    act chain, then the rows the acts speak of."""
+    from sessions.models import Act
+
+    findings: list[Finding] = []
+    for session in negotiation.sessions.select_related("negotiation").order_by("number"):
+        findings += entry_findings(session)
+    findings += act_findings(negotiation)
+    acts = Act.objects.filter(negotiation=negotiation).order_by("seq")
+    findings += agreement_findings(negotiation, acts)
+    findings += approval_findings(negotiation, acts)
+    return findings
+
+
+def session_findings(session) -> list[Finding]:
+    """The chains a session's minutes rest on: its own entry streams and its
+    negotiation's acts."""
+    return entry_findings(session) + act_findings(session.negotiation)
+
+
+def verify_record(negotiations: QuerySet[Negotiation] | None = None) -> dict[Negotiation, list[Finding]]:
+    negotiations = Negotiation.objects.all() if negotiations is None else negotiations
+    return {n: verify_negotiation(n) for n in negotiations.order_by("pk")}
