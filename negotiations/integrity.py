@@ -279,6 +279,33 @@ def approval_findings(negotiation: Negotiation, acts: QuerySet) -> list[Finding]
     return findings
 
 
+def session_status_findings(negotiation: Negotiation, acts: QuerySet) -> list[Finding]:
+    """A session's status agrees with its acts: closed after its last close
+    act, taken up again after a reopening, approved only with approved
+    minutes."""
+    from sessions.models import Act, Session
+
+    last: dict[int, Act] = {}
+    for act in acts:
+        if act.kind in (Act.Kind.SESSION_CLOSED, Act.Kind.SESSION_REOPENED):
+            last[act.session_id] = act
+    findings = []
+    for session in negotiation.sessions.order_by("number"):
+        act = last.get(session.pk)
+        closed_by_acts = act is not None and act.kind == Act.Kind.SESSION_CLOSED
+        summary = getattr(session, "summary", None) if session.status == Session.Status.MINUTES_APPROVED else None
+        problem = None
+        if session.status == Session.Status.MINUTES_APPROVED and (summary is None or summary.approved_at is None):
+            problem = "its status says the minutes are approved, but no approved minutes are stored"
+        elif session.status in (Session.Status.CLOSED, Session.Status.MINUTES_APPROVED) and not closed_by_acts:
+            problem = "its status says closed, but its last act does not close it"
+        elif session.status in (Session.Status.SCHEDULED, Session.Status.IN_PROGRESS) and closed_by_acts:
+            problem = f"its status says {session.get_status_display().lower()}, but act #{act.seq} closed it"
+        if problem:
+            findings.append(_finding(negotiation, "Session", session, problem, seq=session.number, session=session))
+    return findings
+
+
 def verify_negotiation(negotiation: Negotiation) -> list[Finding]:
     """Every finding for one negotiation: its sessions' entry chains, its
     act chain, then the rows the acts speak of."""
@@ -291,6 +318,7 @@ def verify_negotiation(negotiation: Negotiation) -> list[Finding]:
     acts = Act.objects.filter(negotiation=negotiation).order_by("seq")
     findings += agreement_findings(negotiation, acts)
     findings += approval_findings(negotiation, acts)
+    findings += session_status_findings(negotiation, acts)
     return findings
 
 

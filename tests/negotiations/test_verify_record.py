@@ -158,6 +158,16 @@ def test_approved_minutes_changed_in_sql_are_named(rich):
     assert "the approved minutes of session 1 no longer have the fingerprint every party approved" in out
 
 
+def test_a_session_reopened_in_sql_is_named(world):
+    w = build_scene(world)
+    w.session.close(by=w.membership(w.head))
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE negotiation_sessions_session SET status = 'in_progress' WHERE id = %s", [w.session.pk])
+    status, out = run()
+    assert status == 1
+    assert f"session 1, Session #1 {w.session.public_id}: its status says in progress, but act #" in out
+
+
 def test_renaming_people_parties_delegations_and_speakers_does_not_break_the_chain(rich):
     rich.note_taker.first_name, rich.note_taker.last_name = "Ilse", "Varga"
     rich.note_taker.save()
