@@ -143,20 +143,25 @@ def _seal(apps, schema_editor, old, new, *, entry_canonical, act_canonical):
     Entry = apps.get_model("negotiation_sessions", "Entry")
     Act = apps.get_model("negotiation_sessions", "Act")
     Negotiation = apps.get_model("negotiations", "Negotiation")
+    db = schema_editor.connection.alias  # the owner's connection, where migrations run as the owner
     related = ("session", "speaker", "party", "author", "delegation", "supersedes", "disputes", "accepts")
     entry_updates, act_updates, kept = [], [], []
-    for session in Session.objects.order_by("pk"):
-        streams = Entry.objects.filter(session=session).values_list("stream", flat=True).distinct()
+    for session in Session.objects.using(db).order_by("pk"):
+        streams = Entry.objects.using(db).filter(session=session).values_list("stream", flat=True).distinct()
         for stream in sorted(set(streams)):
-            rows = Entry.objects.filter(session=session, stream=stream).select_related(*related).order_by("seq")
+            rows = (
+                Entry.objects.using(db).filter(session=session, stream=stream).select_related(*related).order_by("seq")
+            )
             updates = _reseal(rows, entry_canonical[old], entry_canonical[new], entry_digest)
             if updates is None:
                 kept.append(f"session {session.public_id} stream {stream}")
             else:
                 entry_updates += updates
-    for negotiation in Negotiation.objects.order_by("pk"):
-        rows = Act.objects.filter(negotiation=negotiation).select_related(
-            "negotiation", "session", "party", "delegation", "by"
+    for negotiation in Negotiation.objects.using(db).order_by("pk"):
+        rows = (
+            Act.objects.using(db)
+            .filter(negotiation=negotiation)
+            .select_related("negotiation", "session", "party", "delegation", "by")
         )
         updates = _reseal(rows.order_by("seq"), act_canonical[old], act_canonical[new], act_digest)
         if updates is None:
@@ -168,7 +173,7 @@ def _seal(apps, schema_editor, old, new, *, entry_canonical, act_canonical):
             continue
         _guard(schema_editor, table, on=False)
         for pk, digest in updates:
-            model.objects.filter(pk=pk).update(digest=digest)
+            model.objects.using(db).filter(pk=pk).update(digest=digest)
         _guard(schema_editor, table, on=True)
     for chain in kept:
         print(f"\n  verbatim: {chain} was already broken; its digests are kept as they were for verify_record")
