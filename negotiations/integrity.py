@@ -126,6 +126,21 @@ def _finding(negotiation: Negotiation, model: str, row, what: str, *, seq=None, 
     )
 
 
+def _event_against_act(event, act) -> str | None:
+    """What differs between an agreement event and the act that records it."""
+    expected = EVENT_ACTS[(event.kind, event.binding)]
+    parties = {p.pk for p in event.parties.all()}
+    if act.kind != expected:
+        return f"its act #{act.seq} is '{act.kind}', the event calls for '{expected}'"
+    if event.kind != "reopened" and act.party_id and parties != {act.party_id}:
+        return f"it names other parties than its act #{act.seq}: parties were added or removed"
+    if event.kind != "reopened" and act.party_id is None and len(parties) < 2:
+        return f"its act #{act.seq} was for several parties, the event names {len(parties)}"
+    if act.session_id != event.session_id:
+        return f"it is in another session than its act #{act.seq}"
+    return None
+
+
 def agreement_findings(negotiation: Negotiation, acts: QuerySet) -> list[Finding]:
     """Every agreement event has its act, in the same order, of the kind and
     for the parties the event names; and every such act has its event."""
@@ -147,37 +162,13 @@ def agreement_findings(negotiation: Negotiation, acts: QuerySet) -> list[Finding
         )
         events.sort(key=lambda e: e.pk)
         its_acts = by_subject.get(key, [])
-        for i, event in enumerate(events):
+        for i in range(max(len(events), len(its_acts))):
+            event = events[i] if i < len(events) else None
             act = its_acts[i] if i < len(its_acts) else None
-            if act is None:
-                findings.append(
-                    _finding(
-                        negotiation,
-                        "Agreement",
-                        event,
-                        f"this {event.get_kind_display().lower()} event of point {formulation.point.number} has no "
-                        "act in the chain: it was added outside the application",
-                        session=event.session,
-                    )
-                )
-                break
-            expected = EVENT_ACTS[(event.kind, event.binding)]
-            parties = {p.pk for p in event.parties.all()}
-            problem = None
-            if act.kind != expected:
-                problem = f"its act #{act.seq} is '{act.kind}', the event calls for '{expected}'"
-            elif event.kind != "reopened" and act.party_id and parties != {act.party_id}:
-                problem = f"it names other parties than its act #{act.seq}: parties were added or removed"
-            elif event.kind != "reopened" and act.party_id is None and len(parties) < 2:
-                problem = f"its act #{act.seq} was for several parties, the event names {len(parties)}"
-            elif act.session_id != event.session_id:
-                problem = f"it is in another session than its act #{act.seq}"
-            if problem:
-                findings.append(_finding(negotiation, "Agreement", event, problem, session=event.session))
-                break
-        else:
-            if len(its_acts) > len(events):
-                act = its_acts[len(events)]
+            problem = _event_against_act(event, act) if event is not None and act is not None else None
+            if problem is None and event is not None and act is not None:
+                continue
+            if len(its_acts) > len(events):  # from here on, the acts run ahead of the events
                 findings.append(
                     _finding(
                         negotiation,
@@ -188,6 +179,20 @@ def agreement_findings(negotiation: Negotiation, acts: QuerySet) -> list[Finding
                         seq=act.seq,
                     )
                 )
+            elif len(events) > len(its_acts):
+                findings.append(
+                    _finding(
+                        negotiation,
+                        "Agreement",
+                        event,
+                        f"this {event.get_kind_display().lower()} event of point {formulation.point.number} has "
+                        "no act in the chain: it was added outside the application",
+                        session=event.session,
+                    )
+                )
+            else:
+                findings.append(_finding(negotiation, "Agreement", event, problem, session=event.session))
+            break
     for subject, orphans in by_subject.items():
         if subject not in known:
             act = orphans[0]

@@ -145,6 +145,38 @@ def test_a_party_slipped_into_an_agreement_event_is_named(rich):
     assert f"Agreement {event.public_id}: it names other parties than its act" in out
 
 
+@pytest.mark.parametrize("removed", [0, 2])
+def test_a_removed_agreement_event_is_named_by_its_act(rich, removed):
+    first = rich.agreed.events.order_by("pk")[removed]
+    acts = Act.objects.filter(subject=str(rich.agreed.public_id)).order_by("seq")
+    assert rich.agreed.events.count() == acts.count() == 4
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for table in ("agreements_agreement_parties", "agreements_agreement"):
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+        cursor.execute("DELETE FROM agreements_agreement_parties WHERE agreement_id = %s", [first.pk])
+        cursor.execute("DELETE FROM agreements_agreement WHERE id = %s", [first.pk])
+        for table in ("agreements_agreement_parties", "agreements_agreement"):
+            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+    status, out = run()
+    assert status == 1
+    act = acts[removed]
+    assert f"Act #{act.seq} {act.public_id}: it records an event of point 3 that is not stored" in out
+
+
+def test_a_corrigendum_changed_in_sql_is_named(rich):
+    corrigendum = rich.summary.corrigenda.get()
+    behind_the_guards(
+        "UPDATE negotiation_sessions_corrigendum SET text = replace(text, 'Catch', 'Fish') WHERE id = %s",
+        [corrigendum.pk],
+        table="negotiation_sessions_corrigendum",
+    )
+    status, out = run()
+    assert status == 1
+    assert "session 1, Corrigendum #1" in out
+    assert "its text no longer has the fingerprint its approvals were given" in out
+
+
 def test_approved_minutes_changed_in_sql_are_named(rich):
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
