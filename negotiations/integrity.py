@@ -311,9 +311,81 @@ def session_status_findings(negotiation: Negotiation, acts: QuerySet) -> list[Fi
     return findings
 
 
-def verify_negotiation(negotiation: Negotiation) -> list[Finding]:
+def chain_heads(negotiation: Negotiation) -> dict[str, list]:
+    """The last row of every chain, ``{chain: [seq, digest]}``: what a later
+    check compares with, to see an end of a chain removed or a chain
+    rewritten whole (which its own links cannot show)."""
+    from sessions.models import Act, Entry
+
+    heads: dict[str, list] = {}
+    entries = Entry.objects.filter(session__negotiation=negotiation).order_by("session_id", "stream", "-seq")
+    if _distinct_on():
+        rows = entries.distinct("session_id", "stream").values_list("session__public_id", "stream", "seq", "digest")
+    else:
+        rows = _heads_slowly(entries)
+    for session_id, stream, seq, digest in rows:
+        heads[f"entries {session_id} {stream}"] = [seq, digest]
+    last = Act.objects.filter(negotiation=negotiation).order_by("-seq").values_list("seq", "digest").first()
+    if last:
+        heads["acts"] = list(last)
+    return heads
+
+
+def _distinct_on() -> bool:
+    from django.db import connection
+
+    return connection.features.can_distinct_on_fields
+
+
+def _heads_slowly(entries):
+    seen = set()
+    for row in entries.values_list("session__public_id", "stream", "seq", "digest"):
+        if (row[0], row[1]) not in seen:
+            seen.add((row[0], row[1]))
+            yield row
+
+
+def witness_findings(negotiation: Negotiation, heads: dict[str, list], at: str) -> list[Finding]:
+    """Compare the chains with their heads as an earlier passing check
+    (at ``at``) saw them."""
+    from sessions.models import Act, Entry, Session
+
+    findings = []
+    for chain, (seq, digest) in heads.items():
+        if chain == "acts":
+            rows, model, stream, session = Act.objects.filter(negotiation=negotiation), "Act", RECORD_STREAM, None
+        else:
+            _, session_id, stream = chain.split(" ", 2)
+            session = Session.objects.filter(public_id=session_id).first()
+            rows, model = Entry.objects.filter(session=session, stream=stream), "Entry"
+        row = rows.filter(seq=seq).first()
+        if row is None:
+            what = f"#{seq}, the last of its chain when the record was verified at {at}, is gone: the end was removed"
+        elif row.digest != digest:
+            what = f"its digest is not the one seen when the record was verified at {at}: the chain was rewritten"
+        else:
+            continue
+        findings.append(
+            Finding(
+                negotiation=str(negotiation.public_id),
+                model=model,
+                public_id=str(row.public_id) if row else "(removed)",
+                seq=seq,
+                what=what,
+                stream=stream,
+                session=session.number if session is not None else None,
+            )
+        )
+    return findings
+
+
+def verify_negotiation(
+    negotiation: Negotiation, *, heads: dict[str, list] | None = None, heads_at: str = ""
+) -> list[Finding]:
     """Every finding for one negotiation: its sessions' entry chains, its
-    act chain, then the rows the acts speak of."""
+    act chain, then the rows the acts speak of; and, given the chain heads
+    of an earlier passing check, whether any chain lost its end or was
+    rewritten since."""
     from sessions.models import Act
 
     findings: list[Finding] = []
@@ -324,6 +396,8 @@ def verify_negotiation(negotiation: Negotiation) -> list[Finding]:
     findings += agreement_findings(negotiation, acts)
     findings += approval_findings(negotiation, acts)
     findings += session_status_findings(negotiation, acts)
+    if heads:
+        findings += witness_findings(negotiation, heads, heads_at)
     return findings
 
 

@@ -394,12 +394,14 @@ class RecordCheck(models.Model):
     """The outcome of one walk of a negotiation's hash chains
     (negotiations/integrity.py), run by the beat job and by
     ``manage.py verify_record``. A passing check replaces the passing ones
-    before it; a failing one is kept."""
+    before it; a failing one is kept. The last passing check's chain heads
+    are the witness the next check compares with."""
 
     negotiation = models.ForeignKey(Negotiation, on_delete=models.CASCADE, related_name="record_checks")
     at = models.DateTimeField(default=timezone.now)
     ok = models.BooleanField()
     findings = models.JSONField(default=list, blank=True, help_text="One dict per finding, with its line")
+    heads = models.JSONField(default=dict, blank=True, help_text="The last seq and digest of every chain")
 
     class Meta:
         ordering = ["-at", "-pk"]
@@ -410,10 +412,20 @@ class RecordCheck(models.Model):
 
     @classmethod
     def run(cls, negotiation: Negotiation) -> RecordCheck:
-        from negotiations.integrity import verify_negotiation
+        from negotiations.integrity import chain_heads, verify_negotiation
 
-        findings = verify_negotiation(negotiation)
-        check = cls.objects.create(negotiation=negotiation, ok=not findings, findings=[f.as_dict() for f in findings])
+        witness = cls.objects.filter(negotiation=negotiation, ok=True).first()
+        findings = verify_negotiation(
+            negotiation,
+            heads=witness.heads if witness else None,
+            heads_at=f"{witness.at:%Y-%m-%d %H:%M} UTC" if witness else "",
+        )
+        check = cls.objects.create(
+            negotiation=negotiation,
+            ok=not findings,
+            findings=[f.as_dict() for f in findings],
+            heads=chain_heads(negotiation),
+        )
         if check.ok:
             cls.objects.filter(negotiation=negotiation, ok=True).exclude(pk=check.pk).delete()
         return check

@@ -20,6 +20,10 @@ class Migration(migrations.Migration):
                     models.JSONField(blank=True, default=list, help_text="One dict per finding, with its line"),
                 ),
                 (
+                    "heads",
+                    models.JSONField(blank=True, default=dict, help_text="The last seq and digest of every chain"),
+                ),
+                (
                     "negotiation",
                     models.ForeignKey(
                         on_delete=django.db.models.deletion.CASCADE,

@@ -164,6 +164,37 @@ def test_a_removed_agreement_event_is_named_by_its_act(rich, removed):
     assert f"Act #{act.seq} {act.public_id}: it records an event of point 3 that is not stored" in out
 
 
+def test_the_removed_end_of_a_stream_is_named_against_the_last_passing_check(rich):
+    verify_record_task()
+    last = rich.session.entries.filter(stream=Entry.RECORD_STREAM).order_by("seq").last()
+    behind_the_guards(
+        "DELETE FROM negotiation_sessions_entry WHERE id = %s", [last.pk], table="negotiation_sessions_entry"
+    )
+    assert rich.session.broken_links() == []  # what remains still chains
+    status, out = run()
+    assert status == 1
+    assert (
+        f"session 1, Entry #{last.seq} (removed) (shared record): #{last.seq}, the last of its chain when the " in out
+    )
+    assert "is gone: the end was removed" in out
+
+
+def test_a_stream_end_rewritten_with_a_fresh_digest_is_named_against_the_last_passing_check(rich):
+    verify_record_task()
+    last = rich.session.entries.filter(stream=Entry.RECORD_STREAM).order_by("seq").last()
+    before = rich.session.entries.get(stream=Entry.RECORD_STREAM, seq=last.seq - 1)
+    last.text = last.text.replace("e", "3", 1)
+    behind_the_guards(
+        "UPDATE negotiation_sessions_entry SET text = %s, digest = %s WHERE id = %s",
+        [last.text, last.compute_digest(before.digest), last.pk],
+        table="negotiation_sessions_entry",
+    )
+    assert rich.session.broken_links() == []  # a careful forger's chain holds
+    status, out = run()
+    assert status == 1
+    assert f"Entry #{last.seq} {last.public_id} (shared record): its digest is not the one seen when" in out
+
+
 def test_a_corrigendum_changed_in_sql_is_named(rich):
     corrigendum = rich.summary.corrigenda.get()
     behind_the_guards(
