@@ -20,7 +20,7 @@ from django.db import connection
 
 from negotiations.models import Negotiation, RecordCheck
 from negotiations.tasks import verify_record as verify_record_task
-from sessions.models import Act, Entry, Summary
+from sessions.models import Act, Entry, MinutesApproval, Summary
 from sessions.services import summary_build
 from tests.scene import build_scene
 
@@ -193,6 +193,19 @@ def test_a_stream_end_rewritten_with_a_fresh_digest_is_named_against_the_last_pa
     status, out = run()
     assert status == 1
     assert f"Entry #{last.seq} {last.public_id} (shared record): its digest is not the one seen when" in out
+
+
+def test_an_approval_inserted_without_its_act_is_named(rich):
+    forged = MinutesApproval.objects.create(
+        summary=rich.summary,
+        party=rich.severia,
+        delegation=rich.severian,
+        by=rich.other_note_taker,
+        fingerprint="0" * 64,
+    )
+    status, out = run()
+    assert status == 1
+    assert f"session 1, MinutesApproval {forged.pk}: this approval has no act in the chain" in out
 
 
 def test_a_corrigendum_changed_in_sql_is_named(rich):
