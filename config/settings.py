@@ -119,6 +119,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 2, minimum=1))
     if "pool" in DATABASES["default"]["OPTIONS"]:
         DATABASES["default"]["OPTIONS"]["pool"]["timeout"] = env_int("DATABASE_POOL_TIMEOUT", 5, minimum=1)
+# PostgreSQL with two roles (README, "Database roles"): DATABASE_URL is the app's role, without
+# DDL or superuser rights; MIGRATE_DATABASE_URL, when set, is the owner's, used as the "owner"
+# database by `migrate --database owner` and `grant_app_role`.
+if migrate_url := env_str("MIGRATE_DATABASE_URL", ""):
+    DATABASES["owner"] = database_from_url("MIGRATE_DATABASE_URL", migrate_url, base_dir=BASE_DIR)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Retry-After (seconds) of the 503 answered while the database is unreachable (config/outage.py).
 DATABASE_RETRY_AFTER = env_int("DATABASE_RETRY_AFTER", 5, minimum=1)
@@ -233,6 +238,13 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": float(JOBS_SWEEP_SECONDS)},
     }
     for app, what in [("sessions", "summaries"), ("negotiations", "exports")]
+}
+# The stored record is verified against its hash chains this often (negotiations/integrity.py).
+VERBATIM_VERIFY_RECORD_SECONDS = env_int("VERBATIM_VERIFY_RECORD_SECONDS", 3600, minimum=1)
+CELERY_BEAT_SCHEDULE["verify-record"] = {
+    "task": "negotiations.tasks.verify_record",
+    "schedule": float(VERBATIM_VERIFY_RECORD_SECONDS),
+    "options": {"expires": float(VERBATIM_VERIFY_RECORD_SECONDS)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -596,8 +596,13 @@ class _Loader:
     def _parties(self) -> None:
         self.party = {}
         for p in self.r["parties"]:
-            party = Party.objects.filter(name=p["name"]).first()
+            party = Party.objects.filter(public_id=p["id"]).first()
             if party is None:
+                if Party.objects.filter(name=p["name"]).exists():  # the chains name parties by id
+                    raise ArchiveError(
+                        f"This database has another party named '{p['name']}' (not the archived one: its id "
+                        "differs); rename it or restore into an empty instance. Nothing was restored."
+                    )
                 party = Party.objects.create(public_id=p["id"], name=p["name"], short_name=p["short_name"])
             self.party[p["name"]] = party
 

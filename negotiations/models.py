@@ -547,3 +547,60 @@ class IssuedFile(models.Model):
         """The first time these exact bytes were issued, if ever."""
         digest = hashlib.sha256(content).hexdigest()
         return cls.objects.filter(sha256=digest).select_related("issued_to", "delegation").order_by("issued_at").first()
+
+
+class RecordCheck(models.Model):
+    """The outcome of one walk of a negotiation's hash chains
+    (negotiations/integrity.py), run by the beat job and by
+    ``manage.py verify_record``. A passing check replaces the passing ones
+    before it; a failing one is kept. The last passing check's chain heads
+    are the witness the next check compares with."""
+
+    negotiation = models.ForeignKey(Negotiation, on_delete=models.CASCADE, related_name="record_checks")
+    at = models.DateTimeField(default=timezone.now)
+    ok = models.BooleanField()
+    findings = models.JSONField(default=list, blank=True, help_text="One dict per finding, with its line")
+    heads = models.JSONField(default=dict, blank=True, help_text="The last seq and digest of every chain")
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["negotiation", "-at"], name="record_check_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.negotiation}: {'verified' if self.ok else 'broken'} at {self.at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def run(cls, negotiation: Negotiation) -> RecordCheck:
+        from negotiations.integrity import chain_heads, verify_negotiation
+
+        witness = cls.objects.filter(negotiation=negotiation, ok=True).first()
+        findings = verify_negotiation(
+            negotiation,
+            heads=witness.heads if witness else None,
+            heads_at=f"{witness.at:%Y-%m-%d %H:%M} UTC" if witness else "",
+        )
+        check = cls.objects.create(
+            negotiation=negotiation,
+            ok=not findings,
+            findings=[f.as_dict() for f in findings],
+            heads=chain_heads(negotiation),
+        )
+        if check.ok:
+            cls.objects.filter(negotiation=negotiation, ok=True).exclude(pk=check.pk).delete()
+        return check
+
+    @classmethod
+    def latest_for(cls, negotiation: Negotiation) -> RecordCheck | None:
+        return cls.objects.filter(negotiation=negotiation).first()
+
+    def lines_for(self, membership: Membership) -> list[str]:
+        """The findings a member may read: a break in another delegation's
+        internal stream is told without naming its rows."""
+        own = f"internal:{membership.delegation.public_id}"
+        lines = []
+        for finding in self.findings:
+            if finding.get("stream", "record") in ("record", own):
+                lines.append(finding["line"])
+            else:
+                lines.append(f"session {finding.get('session')}: another delegation's internal entries do not verify")
+        return lines

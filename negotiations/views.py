@@ -12,7 +12,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from negotiations.access import get_for_user, negotiations_for
-from negotiations.models import Membership, Negotiation
+from negotiations.models import Membership, Negotiation, RecordCheck
 
 
 @require_GET
@@ -61,6 +61,8 @@ def detail(request: HttpRequest, negotiation_id: UUID) -> HttpResponse:
         "filters": {"status": status, "party": party, "session": session},
         "progress": progress,
         "chart": progress_chart(progress),
+        "record_check": (check := RecordCheck.latest_for(negotiation)),
+        "record_breaks": check.lines_for(membership) if check and not check.ok else [],
     }
     if request.htmx:
         return render(request, "negotiations/detail.html#points", context)

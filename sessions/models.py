@@ -291,7 +291,9 @@ class Session(models.Model):
         their stream: empty when the stored record is intact."""
         broken: list[Entry] = []
         previous: dict[str, str] = {}
-        entries = self.entries.select_related("session", "speaker", "party", "author", "supersedes")
+        entries = self.entries.select_related(
+            "session", "speaker", "party", "author", "delegation", "supersedes", "disputes", "accepts"
+        )
         for entry in entries.order_by("stream", "seq"):
             if entry.digest != entry.compute_digest(previous.get(entry.stream, "")):
                 broken.append(entry)
@@ -632,7 +634,12 @@ class Entry(models.Model):
         )
 
     def canonical(self) -> dict[str, object]:
+        """What the digest covers. People, parties and delegations are named
+        by what never changes (public ids; the username, which is how a
+        person is known across instances), not by display names, so that a
+        rename does not read as tampering (chain 2; see docs/RECORD.md)."""
         return {
+            "chain": 2,
             "session": str(self.session.public_id),
             "stream": self.stream,
             "seq": self.seq,
@@ -640,10 +647,11 @@ class Entry(models.Model):
             "kind": self.kind,
             "visibility": self.visibility,
             "text": self.text,
-            "speaker": self.speaker.name if self.speaker else None,
-            "party": self.party.name if self.party else None,
+            "speaker": str(self.speaker.public_id) if self.speaker_id else None,
+            "party": str(self.party.public_id) if self.party_id else None,
             "author": self.author.get_username(),
-            "supersedes": str(self.supersedes.public_id) if self.supersedes else None,
+            "delegation": str(self.delegation.public_id),
+            "supersedes": str(self.supersedes.public_id) if self.supersedes_id else None,
             "created_at": self.created_at.isoformat(),
         } | self._canonical_extras()
 
@@ -1152,13 +1160,17 @@ class Act(models.Model):
         return act
 
     def canonical(self) -> dict[str, object]:
+        """What the digest covers: parties and delegations by public id, so
+        that a rename does not read as tampering (chain 2; see
+        docs/RECORD.md)."""
         return {
+            "chain": 2,
             "negotiation": str(self.negotiation.public_id),
             "session": str(self.session.public_id) if self.session_id else None,
             "seq": self.seq,
             "kind": self.kind,
-            "party": self.party.name if self.party_id else None,
-            "delegation": self.delegation.name,
+            "party": str(self.party.public_id) if self.party_id else None,
+            "delegation": str(self.delegation.public_id),
             "by": self.by.get_username(),
             "subject": self.subject,
             "text": self.text,

@@ -122,6 +122,21 @@ def _seconds(n: int) -> timedelta:
     return timedelta(seconds=n)
 
 
+def summary_refusal(session: Session) -> str:
+    """Why the minutes of ``session`` must not be built: its shared record
+    or its negotiation's acts do not verify. Empty when they do."""
+    from negotiations.integrity import RECORD_STREAM, session_findings
+
+    findings = [f for f in session_findings(session) if f.stream == RECORD_STREAM]
+    if not findings:
+        return ""
+    return (
+        f"The stored record does not verify ({findings[0].line}), so no minutes were built from it. "
+        "An administrator runs manage.py verify_record and restores the named rows (docs/RECORD.md); "
+        "then ask for the summary again."
+    )
+
+
 def summary_build(*, summary: Summary, attempts: int = 5) -> str:
     """Build the summary from the record. If lines recorded late arrive
     while it is being built, build it again so that none is left out."""
@@ -132,6 +147,9 @@ def summary_build(*, summary: Summary, attempts: int = 5) -> str:
     for attempt in range(attempts):
         if not summary.claim():
             return "already built"
+        if attempt == 0 and (broken := summary_refusal(summary.session)):
+            summary.fail(broken)
+            return "refused"
         shared = summary.session.entries.filter(stream=Entry.RECORD_STREAM)
         upto = shared.aggregate(n=Max("seq"))["n"] or 0
         content = build_session_summary(summary.session)

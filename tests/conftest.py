@@ -22,6 +22,25 @@ def pytest_configure(config):
             "The test suite runs against PostgreSQL: run bin/test, or set DATABASE_URL=postgres://…"
         )
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    _flush_past_the_truncate_guards()
+
+
+def _flush_past_the_truncate_guards() -> None:
+    """The record tables refuse TRUNCATE (negotiations/dbguards.py), which is
+    how Django empties the database after a transactional test. The test
+    database's superuser empties it with user triggers off for the flush only,
+    as an operator would have to."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.execute_sql_flush
+    if getattr(original, "past_guards", False):
+        return
+
+    def execute_sql_flush(self, sql_list):
+        return original(self, ["SET session_replication_role = replica", *sql_list, "RESET session_replication_role"])
+
+    execute_sql_flush.past_guards = True
+    DatabaseOperations.execute_sql_flush = execute_sql_flush
 
 
 @pytest.fixture

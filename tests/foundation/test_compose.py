@@ -41,3 +41,18 @@ def test_every_image_the_stack_builds_has_a_dockerfile():
     for service in compose["services"].values():
         if "build" in service:
             assert (ROOT / service["build"] / "Dockerfile").exists()
+
+
+def test_the_app_runs_as_verbatim_app_and_only_migrate_connects_as_the_owner():
+    compose = load()
+    services = compose["services"]
+    for name in ("web", "worker", "beat"):
+        env = services[name]["environment"]
+        assert env["DATABASE_URL"].startswith("postgres://verbatim_app:"), name
+        assert "MIGRATE_DATABASE_URL" not in env, name
+    migrate = services["migrate"]
+    owner = services["postgres"]["environment"]["POSTGRES_USER"]
+    assert migrate["environment"]["MIGRATE_DATABASE_URL"].startswith(f"postgres://{owner}:")
+    script = migrate["command"][-1]
+    assert "manage.py migrate --noinput --database owner" in script
+    assert script.index("migrate --noinput") < script.index("grant_app_role --role verbatim_app")

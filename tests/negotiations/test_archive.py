@@ -175,6 +175,26 @@ def test_a_changed_archive_is_refused_and_nothing_is_restored(secretariat, tmp_p
     assert held.returncode == 1 and "does not hold 'Strait talks'" in held.stdout
 
 
+@pytest.mark.django_db
+def test_a_restore_refuses_a_party_of_the_same_name_but_another_id(secretariat, tmp_path, empty_instance):
+    """The chains name parties by id (docs/RECORD.md): a same-named party of
+    the new instance is not the archived one, and borrowing it would break them."""
+    w = build_record(secretariat)
+    path = tmp_path / "strait-talks.zip"
+    write_archive(w, path)
+    made = manage(
+        "shell",
+        "-c",
+        f"from negotiations.models import Party; Party.objects.create(name={w.aurelia.name!r})",
+        url=empty_instance,
+    )
+    assert made.returncode == 0, made.stderr
+    refused = manage("restore_archive", str(path), url=empty_instance)
+    assert refused.returncode == 1
+    assert f"This database has another party named '{w.aurelia.name}' (not the archived one" in refused.stderr
+    assert "Nothing was restored" in refused.stderr and "Traceback" not in refused.stderr
+
+
 def test_an_archive_that_is_not_one_is_refused_in_a_sentence(tmp_path):
     path = tmp_path / "minutes.pdf"
     path.write_bytes(b"%PDF-1.7")
