@@ -30,7 +30,11 @@ def _person(user) -> str:
 
 
 def _source(entry: Entry | None) -> list[dict[str, Any]]:
-    return [{"entry": str(entry.public_id), "seq": entry.seq}] if entry is not None else []
+    """The shared line a text was recorded from. An internal line is never
+    cited in the shared record, even if an old formulation points at one."""
+    if entry is None or entry.stream != Entry.RECORD_STREAM:
+        return []
+    return [{"entry": str(entry.public_id), "seq": entry.seq}]
 
 
 # ---- the shared record as it now reads ------------------------------------------
