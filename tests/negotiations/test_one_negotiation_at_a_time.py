@@ -198,3 +198,42 @@ def test_api_paths_of_another_negotiation_stay_404_for_a_member_of_only_one(two,
         client.post(f"/points/{two.y_point.public_id}/formulations", {"text": "x", "party": "Borealis"}).status_code
         == 404
     )
+
+
+def test_taking_up_an_agenda_item_of_another_negotiation_is_refused(two, client):
+    x_item = two.session.add_agenda_item("Navigation")
+    two.session.take_up(x_item)
+    y_item = two.y_session.add_agenda_item("Quotas north of Vell")
+    client.force_login(two.note_taker)
+    response = client.post(
+        f"/sessions/{two.session.public_id}/agenda/current", {"item": y_item.pk}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 400
+    assert "No such agenda item in this session" in response.content.decode()
+    assert "Quotas north of Vell" not in response.content.decode()
+    two.session.refresh_from_db()
+    assert two.session.current_agenda_item == x_item  # not silently cleared
+
+
+def test_marking_attendance_of_a_participant_of_another_negotiation_is_refused(two, client):
+    client.force_login(two.note_taker)
+    response = client.post(
+        f"/sessions/{two.session.public_id}/attendance",
+        {"participant": str(two.y_speaker.public_id), "present": "1"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 400
+    assert "No such participant in this negotiation" in response.content.decode()
+    assert not two.session.attendance.exists()
+
+
+def test_adding_a_participant_of_a_party_of_another_negotiation_is_refused(two, client):
+    client.force_login(two.note_taker)
+    response = client.post(
+        f"/sessions/{two.session.public_id}/participants",
+        {"name": "Ivo Brand", "party": two.borealis.pk, "function": "member"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 400
+    assert "No such party in this negotiation" in response.content.decode()
+    assert not two.negotiation.participants.filter(name="Ivo Brand").exists()
