@@ -154,3 +154,24 @@ def test_minutes_page_and_minutes_json_never_cite_an_internal_line(old_formulati
         assert exported.status_code == 200
         assert str(w.internal.public_id) not in exported.content.decode()
         assert SECRET not in exported.content.decode()
+
+
+def test_another_delegations_internal_line_is_no_such_line_on_the_form(internal_proposal, client):
+    w = internal_proposal
+    client.force_login(w.other_note_taker)  # the other side: a Severian tries the Aurelian internal line
+    response = client.get(
+        f"/record/sessions/{w.session.public_id}/formulations/new",
+        {"entry": str(w.internal.public_id)},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 400
+    assert "No such line in this negotiation" in response.content.decode()
+    assert SECRET not in response.content.decode()
+    response = client.post(
+        f"/record/sessions/{w.session.public_id}/formulations",
+        {"entry": str(w.internal.public_id), "text": "x", "party": w.severia.pk, "point": str(w.point.public_id)},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 400
+    assert "No such line in this negotiation" in response.content.decode()
+    assert not Formulation.objects.exists()
