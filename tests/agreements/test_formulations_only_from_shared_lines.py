@@ -175,3 +175,22 @@ def test_another_delegations_internal_line_is_no_such_line_on_the_form(internal_
     assert response.status_code == 400
     assert "No such line in this negotiation" in response.content.decode()
     assert not Formulation.objects.exists()
+
+
+def test_the_minutes_page_drops_an_internal_source_from_a_summary_stored_before_the_guard(internal_proposal, client):
+    w = internal_proposal
+    w.point.propose(
+        text=w.shared.text, party=w.aurelia, membership=w.membership(w.note_taker), session=w.session, entry=w.shared
+    )
+    summary = session_close(session=w.session, by=w.membership(w.head))
+    summary_build(summary=summary)
+    summary.refresh_from_db()
+    content = summary.content
+    (position,) = [p for point in content["discussed"] for p in point["positions"]]
+    assert position["sources"] == [{"entry": str(w.shared.public_id), "seq": w.shared.seq}]
+    position["sources"].append({"entry": str(w.internal.public_id), "seq": w.internal.seq})  # as an old build wrote it
+    type(summary).objects.filter(pk=summary.pk).update(content=content)
+    client.force_login(w.other_head)
+    page = client.get(f"/sessions/{w.session.public_id}/minutes").content.decode()
+    assert f"#entry-{w.shared.public_id}" in page
+    assert str(w.internal.public_id) not in page
