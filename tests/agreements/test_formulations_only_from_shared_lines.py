@@ -177,7 +177,9 @@ def test_another_delegations_internal_line_is_no_such_line_on_the_form(internal_
     assert not Formulation.objects.exists()
 
 
-def test_the_minutes_page_drops_an_internal_source_from_a_summary_stored_before_the_guard(internal_proposal, client):
+def test_minutes_page_and_json_drop_an_internal_source_of_a_summary_stored_before_the_guard(
+    internal_proposal, client, api
+):
     w = internal_proposal
     w.point.propose(
         text=w.shared.text, party=w.aurelia, membership=w.membership(w.note_taker), session=w.session, entry=w.shared
@@ -194,3 +196,6 @@ def test_the_minutes_page_drops_an_internal_source_from_a_summary_stored_before_
     page = client.get(f"/sessions/{w.session.public_id}/minutes").content.decode()
     assert f"#entry-{w.shared.public_id}" in page
     assert str(w.internal.public_id) not in page
+    exported = api.as_user(w.other_head).get(f"/sessions/{w.session.public_id}/minutes.json").content.decode()
+    assert str(w.shared.public_id) in exported
+    assert str(w.internal.public_id) not in exported
