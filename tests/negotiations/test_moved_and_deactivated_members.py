@@ -111,3 +111,28 @@ def test_a_deactivated_users_api_token_is_refused(scene, api):
     scene.note_taker.is_active = False
     scene.note_taker.save()
     assert client.get(f"/sessions/{scene.session.public_id}/entries").status_code == 401
+
+
+def test_staff_removing_a_person_from_a_delegation_in_the_admin_ends_their_memberships(scene, client):
+    scene.staff.is_superuser = True
+    scene.staff.save()
+    client.force_login(scene.staff)
+    delegation = scene.aurelian
+    members = list(delegation.delegation_members.order_by("pk"))
+    form = {
+        "name": delegation.name,
+        "party": delegation.party_id,
+        "delegation_members-TOTAL_FORMS": len(members),
+        "delegation_members-INITIAL_FORMS": len(members),
+        "delegation_members-MIN_NUM_FORMS": 0,
+        "delegation_members-MAX_NUM_FORMS": 1000,
+    }
+    for i, member in enumerate(members):
+        form |= {f"delegation_members-{i}-id": member.pk, f"delegation_members-{i}-delegation": delegation.pk}
+        if member.user_id == scene.note_taker.pk:
+            form[f"delegation_members-{i}-DELETE"] = "on"
+    response = client.post(f"/admin/negotiations/delegation/{delegation.pk}/change/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert not DelegationMember.objects.filter(user=scene.note_taker).exists()
+    assert not Membership.objects.filter(user=scene.note_taker).exists()
+    assert Membership.objects.filter(user=scene.reviewer, delegation=delegation).exists()
