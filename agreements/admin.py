@@ -5,7 +5,9 @@ from negotiations.admin import ReadOnlyRecordAdmin
 
 
 @admin.register(Point)
-class PointAdmin(admin.ModelAdmin):
+class PointAdmin(ReadOnlyRecordAdmin):
+    """A point's title is words of the record: staff see it, the parties change it."""
+
     list_display = ["negotiation", "number", "title"]
     search_fields = ["title"]
 
@@ -15,6 +17,7 @@ class FormulationAdmin(ReadOnlyRecordAdmin):
     list_display = ["point", "party", "status", "language", "created_at"]
     list_filter = ["status"]
     search_fields = ["text"]
+    exclude = ["entry"]  # a line's words stay out of the admin, whoever recorded it
 
 
 @admin.register(Agreement)

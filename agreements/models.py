@@ -83,15 +83,7 @@ class Point(models.Model):
         validate_record_text(text)
         if not self.negotiation.parties.filter(pk=party.pk).exists():
             raise ValidationError(f"{party.name} is not a party to this negotiation.")
-        if session is not None and session.negotiation_id != self.negotiation_id:
-            raise ValidationError("That session belongs to another negotiation.")
-        if entry is not None and entry.session.negotiation_id != self.negotiation_id:
-            raise ValidationError("That entry belongs to another negotiation.")
-        if entry is not None and entry.is_internal:
-            raise ValidationError(
-                "That line is internal to your delegation; a formulation on the shared record must come from a "
-                "shared line. Record the words on the shared record first."
-            )
+        Formulation.refuse_foreign_sources(point=self, session=session, entry=entry)
         if session is not None:
             session.refresh_from_db(fields=["status"])
             session.refuse_if_frozen("formulations")
@@ -163,6 +155,29 @@ class Formulation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.party.label}: {self.text[:60]}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self._state.adding:
+            Formulation.refuse_foreign_sources(point=self.point, session=self.session, entry=self.entry)
+        super().save(*args, **kwargs)
+
+    @staticmethod
+    def refuse_foreign_sources(*, point: Point, session: Session | None, entry: Entry | None) -> None:
+        """A formulation is words on the shared record: the line it comes
+        from must be a shared line, and that line and the session must be of
+        the point's own negotiation (another negotiation's is no such thing
+        here). Checked on every insert; the database checks it again."""
+        if session is not None and session.negotiation_id != point.negotiation_id:
+            raise ValidationError("No such session in this negotiation.")
+        if entry is None:
+            return
+        if entry.session.negotiation_id != point.negotiation_id:
+            raise ValidationError("No such line in this negotiation.")
+        if entry.stream != Entry.RECORD_STREAM:
+            raise ValidationError(
+                "That line is internal to your delegation; a formulation on the shared record must come from a "
+                "shared line. Record the words on the shared record first."
+            )
 
     @classmethod
     def status_for_text(cls, text: str) -> str:

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from agreements.models import Agreement, AgreementRefused, Formulation, PartyConsent, Point, consent_states
-from negotiations.access import CAPTURE_ROLES, get_for_user
+from negotiations.access import CAPTURE_ROLES, get_for_user, get_in_negotiation
 from negotiations.models import Membership, Negotiation, Party
 from sessions.models import Entry, Session, SessionClosed
 
@@ -152,8 +152,13 @@ def _refusal(error: Exception) -> str:
 
 
 def _named_parties(request: HttpRequest, negotiation: Negotiation) -> list[Party]:
-    ids = [raw for raw in request.POST.getlist("parties") if raw.isascii() and raw.isdigit() and len(raw) < 19]
-    return list(negotiation.parties.filter(pk__in=ids))
+    """The parties a form names. One that is not a party to this negotiation
+    (another negotiation's, or none at all) is no such party here."""
+    named = {raw for raw in request.POST.getlist("parties") if raw.isascii() and raw.isdigit() and len(raw) < 19}
+    parties = list(negotiation.parties.filter(pk__in=named))
+    if len(parties) != len(named):
+        raise ValidationError("No such party in this negotiation; tick only parties listed here.")
+    return parties
 
 
 NO_PARTY = {
@@ -166,11 +171,31 @@ NO_PARTY = {
 def new_formulation(request: HttpRequest, session_id: UUID) -> HttpResponse:
     """The 'record a formulation' form, prefilled from a proposal entry."""
     session, access = get_for_user(request.user, Session, session_id, roles=CAPTURE_ROLES)
-    entry = None
+    entry, error = None, ""
     if request.GET.get("entry"):
-        entry, _ = get_for_user(request.user, Entry, request.GET["entry"])
-    context = {"session": session, "entry": entry, **formulations_context(session, access.membership)}
-    return render(request, "sessions/console.html#formulation-form", context)
+        try:
+            entry = _source_entry(request, session)
+        except ValidationError as refusal:
+            error = _refusal(refusal)
+    context = {"session": session, "entry": entry, "error": error, **formulations_context(session, access.membership)}
+    return render(request, "sessions/console.html#formulation-form", context, status=400 if error else 200)
+
+
+def _source_entry(request: HttpRequest, session: Session) -> Entry:
+    """The line a formulation is recorded from: a shared line of this
+    negotiation. Another negotiation's line is no such line here; an
+    internal line never becomes words on the shared record."""
+    raw = request.POST.get("entry") or request.GET.get("entry", "")
+    entry = get_in_negotiation(request.user, Entry, raw, negotiation=session.negotiation, what="line")
+    if entry.is_internal:
+        raise ValidationError(INTERNAL_SOURCE)
+    return entry
+
+
+INTERNAL_SOURCE = (
+    "That line is internal to your delegation; a formulation on the shared record must come from a "
+    "shared line. Record the words on the shared record first."
+)
 
 
 @require_POST
@@ -179,11 +204,14 @@ def propose(request: HttpRequest, session_id: UUID) -> HttpResponse:
     membership = access.membership
     negotiation = session.negotiation
     text = request.POST.get("text", "").replace("\r\n", "\n")
-    party = negotiation.party_from_form(request.POST.get("party"))
+    raw_party = request.POST.get("party", "")
+    party = negotiation.party_from_form(raw_party)
     entry = None
-    if request.POST.get("entry"):
-        entry, _ = get_for_user(request.user, Entry, request.POST["entry"])
     try:
+        if request.POST.get("entry"):
+            entry = _source_entry(request, session)
+        if party is None and raw_party:
+            raise ValidationError("No such party in this negotiation; choose one of its parties.")
         if party is None:
             raise ValidationError("Choose the party that proposed these words.")
         with transaction.atomic():
@@ -193,7 +221,9 @@ def propose(request: HttpRequest, session_id: UUID) -> HttpResponse:
             else:
                 point = negotiation.points.filter(public_id=point_id).first()
                 if point is None:
-                    raise ValidationError("That point is not part of this negotiation.")
+                    raise ValidationError(
+                        "No such point in this negotiation; pick one of its points or open a new one."
+                    )
             point.propose(
                 text=text,
                 party=party,
@@ -216,11 +246,19 @@ def agree(request: HttpRequest, session_id: UUID, formulation_id: UUID) -> HttpR
     for the parties the member binds, noted for any other party, awaiting
     that party's own confirmation."""
     session, access = get_for_user(request.user, Session, session_id, roles=CAPTURE_ROLES)
-    formulation, _ = get_for_user(request.user, Formulation, formulation_id, roles=CAPTURE_ROLES)
-    if formulation.point.negotiation_id != session.negotiation_id:
-        raise PermissionDenied("That formulation belongs to another negotiation.")
+    # a formulation of another negotiation is no such formulation here
+    formulation, _ = get_for_user(
+        request.user,
+        Formulation,
+        formulation_id,
+        roles=CAPTURE_ROLES,
+        queryset=Formulation.objects.filter(point__negotiation=session.negotiation_id),
+    )
     action = "confirm" if request.POST.get("action") == "confirm" else "agree"
-    parties = _named_parties(request, session.negotiation)
+    try:
+        parties = _named_parties(request, session.negotiation)
+    except ValidationError as error:
+        return _panel(request, session, access.membership, error=_refusal(error), status=400)
     if not parties:
         return _panel(request, session, access.membership, error=NO_PARTY[action], status=400)
     try:
@@ -258,7 +296,11 @@ def consent(request: HttpRequest, formulation_id: UUID) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         back = negotiation.get_absolute_url()
     action = "confirm" if request.POST.get("action") == "confirm" else "agree"
-    parties = _named_parties(request, negotiation)
+    try:
+        parties = _named_parties(request, negotiation)
+    except ValidationError as error:
+        messages.error(request, _refusal(error))
+        return redirect(back)
     if not parties:
         messages.error(request, NO_PARTY[action])
         return redirect(back)

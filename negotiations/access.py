@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
@@ -114,6 +114,29 @@ def get_for_user[M: Model](
         wanted = " or ".join(ROLE_NAMES[r] for r in roles)
         raise PermissionDenied(f"Only {wanted} can do this; you are {ROLE_NAMES[membership.role]}.")
     return obj, Access(membership)
+
+
+def get_in_negotiation[M: Model](
+    user: AbstractBaseUser | AnonymousUser,
+    model: type[M],
+    public_id: uuid.UUID | str,
+    *,
+    negotiation: Negotiation,
+    what: str,
+    queryset: QuerySet[M] | None = None,
+) -> M:
+    """An object a form or payload names, inside the negotiation at hand: it
+    must belong to that negotiation and be visible to the user there. Any
+    other object, even one the user may see in another negotiation, gets the
+    same answer as one that does not exist: a ValidationError (a 400 or a
+    form error), "No such <what> in this negotiation"."""
+    try:
+        obj, access = get_for_user(user, model, public_id, queryset=queryset)
+    except Http404:
+        obj, access = None, None
+    if obj is None or access.negotiation.pk != negotiation.pk:
+        raise ValidationError(f"No such {what} in this negotiation; pick one from this negotiation's own list.")
+    return obj
 
 
 def _negotiation_id(obj: Model, path: str) -> int:

@@ -1,6 +1,16 @@
+from django import forms
 from django.contrib import admin
 
-from negotiations.models import ApiToken, Delegation, DelegationMember, ExportJob, Membership, Negotiation, Party
+from negotiations.models import (
+    ApiToken,
+    Delegation,
+    DelegationMember,
+    ExportJob,
+    Membership,
+    Negotiation,
+    Party,
+    delegation_of,
+)
 
 
 class ReadOnlyRecordAdmin(admin.ModelAdmin):
@@ -18,14 +28,61 @@ class ReadOnlyRecordAdmin(admin.ModelAdmin):
         return False
 
 
+class DelegationMemberForm(forms.ModelForm):
+    """A person is moved by removing them from one delegation and adding them
+    to another, never by putting another person in their row: the memberships
+    they held with the old delegation end when they leave it
+    (negotiations/signals.py)."""
+
+    class Meta:
+        model = DelegationMember
+        fields = ["user"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["user"].disabled = True
+
+
 class DelegationMemberInline(admin.TabularInline):
     model = DelegationMember
+    form = DelegationMemberForm
     extra = 1
     autocomplete_fields = ["user"]
 
 
+class MembershipForm(forms.ModelForm):
+    """A membership sits with its member's own delegation, and keeps it:
+    moving a person to another delegation is done on the delegations, where
+    it ends their memberships with the old one everywhere at once."""
+
+    class Meta:
+        model = Membership
+        fields = ["user", "delegation", "role"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["delegation"].disabled = True
+            self.fields["user"].disabled = True
+
+    def clean(self):
+        data = super().clean()
+        user, delegation = data.get("user"), data.get("delegation")
+        if self.instance.pk is None and user is not None and delegation is not None:
+            own = delegation_of(user)
+            if own != delegation:
+                where = f"belongs to the delegation {own.name}" if own else "belongs to no delegation yet"
+                raise forms.ValidationError(
+                    f"{user.get_username()} {where}; a membership sits with the member's own delegation. "
+                    "Move the person between delegations on the delegations' pages first."
+                )
+        return data
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
+    form = MembershipForm
     extra = 1
     autocomplete_fields = ["user"]
 

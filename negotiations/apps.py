@@ -18,3 +18,7 @@ class NegotiationsConfig(AppConfig):
         # Every text field of the record is checked before it is saved, whatever path it came by (API, page,
         # admin, import): the rules of negotiations/text.py, and a clear ValidationError instead of a database error.
         pre_save.connect(_check_text_before_save, dispatch_uid="verbatim-record-text")
+
+        from negotiations import signals
+
+        signals.connect()

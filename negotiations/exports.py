@@ -83,12 +83,12 @@ def minutes_record(session, *, internal_for: Delegation | None = None) -> dict[s
     still awaited, corrigenda with their own approvals, and, only in an
     internal version, the requesting delegation's own internal entries."""
     from sessions.models import Entry, Summary
-    from sessions.summary import build_session_summary, draft_narrative
+    from sessions.summary import build_session_summary, draft_narrative, without_internal_sources
 
     summary = Summary.objects.filter(session=session).first()
     ready = summary is not None and summary.status == Summary.Status.READY
     if ready:
-        content, narrative = summary.content, summary.narrative
+        content, narrative = without_internal_sources(summary.content), summary.narrative
         approval = _approval_state(summary.approval_state())
     else:
         content = build_session_summary(session)

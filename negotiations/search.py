@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from agreements.models import Formulation
 from negotiations.access import signed_in_with_two_factor
-from negotiations.models import Negotiation, delegation_of
+from negotiations.models import Membership, Negotiation
 from sessions.models import Entry, Summary
 
 MAX_RESULTS = 50
@@ -95,10 +95,13 @@ def search(user, query: str) -> list[Hit]:
     negotiations = Negotiation.objects.filter(memberships__user=user)
     if not signed_in_with_two_factor(user):  # nothing from a negotiation that requires two-factor sign-in
         negotiations = negotiations.exclude(requires_two_factor=True)
-    delegation = delegation_of(user)
+    # In each negotiation, the internal entries of the delegation the member sits with there now.
     visible = Q(stream=Entry.RECORD_STREAM)
-    if delegation is not None:
-        visible |= Q(stream=Entry.stream_for(Entry.Visibility.INTERNAL, delegation))
+    for membership in Membership.objects.filter(user=user).select_related("delegation"):
+        visible |= Q(
+            session__negotiation_id=membership.negotiation_id,
+            stream=Entry.stream_for(Entry.Visibility.INTERNAL, membership.delegation),
+        )
     hits: list[Hit] = []
 
     entries = _matching(

@@ -1,3 +1,7 @@
+"""Staff manage people, not content: the record's lines (Entry), shared or
+internal, are not in the admin at all; members read them in the product,
+through the access layer."""
+
 from django.contrib import admin
 
 from negotiations.admin import ReadOnlyRecordAdmin
@@ -6,7 +10,6 @@ from sessions.models import (
     AgendaItem,
     Attendance,
     Corrigendum,
-    Entry,
     MinutesApproval,
     Participant,
     Session,
@@ -63,15 +66,6 @@ class SessionAdmin(admin.ModelAdmin):
 class ParticipantAdmin(admin.ModelAdmin):
     list_display = ["name", "party", "function", "negotiation"]
     search_fields = ["name"]
-
-
-@admin.register(Entry)
-class EntryAdmin(ReadOnlyRecordAdmin):
-    """Entries are append-only: the admin shows them and never edits them."""
-
-    list_display = ["session", "stream", "seq", "kind", "visibility", "author", "created_at"]
-    list_filter = ["kind", "visibility"]
-    search_fields = ["text"]
 
 
 @admin.register(Summary)

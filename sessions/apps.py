@@ -6,3 +6,8 @@ class SessionsConfig(AppConfig):
     name = "sessions"
     label = "negotiation_sessions"
     verbose_name = "Sessions"
+
+    def ready(self) -> None:
+        from sessions import revocations
+
+        revocations.connect()

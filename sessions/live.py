@@ -37,6 +37,7 @@ from django.conf import settings
 log = logging.getLogger(__name__)
 
 CHANNEL_PREFIX = "verbatim:session:"
+REVOKED_CHANNEL = "verbatim:revoked"  # carries a user id: re-check that user's open streams now
 PRESENCE_PREFIX = "verbatim:presence:"
 HEARTBEAT_SECONDS = 15.0  # an idle stream sends a keep-alive and renews its presence mark this often
 PRESENCE_TTL_SECONDS = 45.0
@@ -74,6 +75,7 @@ class Hub:
         self._lock = threading.Lock()
         self._waiters: dict[str, set[tuple[asyncio.AbstractEventLoop, asyncio.Event]]] = {}
         self._generations: dict[str, int] = {}
+        self._revocations: dict[int, int] = {}
         self._listener: asyncio.Task | None = None
         self._listener_loop: asyncio.AbstractEventLoop | None = None
         self.stopping = False
@@ -92,6 +94,24 @@ class Hub:
             waiters = list(self._waiters.get(session_key, ()))
         for loop, event in waiters:
             with contextlib.suppress(RuntimeError):  # loop already closed
+                loop.call_soon_threadsafe(event.set)
+
+    def revocations(self, user_id: int) -> int:
+        """How many times this user's access may have changed (deactivated,
+        membership removed or moved): a stream that saw another number
+        re-checks its member's access before sending anything more."""
+        with self._lock:
+            return self._revocations.get(user_id, 0)
+
+    def revoke(self, user_id: int) -> None:
+        """A user's access may have changed: wake every local stream so that
+        the user's own streams re-check at once (the others read nothing new:
+        no session's generation changes). Safe from any thread."""
+        with self._lock:
+            self._revocations[user_id] = self._revocations.get(user_id, 0) + 1
+            waiters = [w for ws in self._waiters.values() for w in ws]
+        for loop, event in waiters:
+            with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(event.set)
 
     def wake_all(self) -> None:
@@ -160,11 +180,14 @@ class Hub:
             try:
                 async with client.pubsub() as pubsub:
                     await pubsub.psubscribe(f"{CHANNEL_PREFIX}*")
+                    await pubsub.subscribe(REVOKED_CHANNEL)
                     self.wake_all()  # we may have missed news while (re)connecting
                     async for message in pubsub.listen():
                         if message["type"] == "pmessage":
                             channel = message["channel"].decode()
                             self.wake(channel.removeprefix(CHANNEL_PREFIX))
+                        elif message["type"] == "message" and message["data"].isdigit():
+                            self.revoke(int(message["data"]))
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # noqa: BLE001 - reconnect on any failure
@@ -198,6 +221,20 @@ def notify(session_key: str) -> None:
             # The write is safe in the database; streams catch up at their next heartbeat.
             log.warning("live updates: could not publish to Redis (%s)", error)
     hub.wake(session_key)
+
+
+def revoke(user_id: int) -> None:
+    """Say that a user's access may have changed, so that their open streams,
+    in every web process, re-check it now rather than at their next periodic
+    re-check. Call it after the transaction commits. Only the user's id
+    travels; each stream asks the database."""
+    if settings.REDIS_URL:
+        try:
+            _redis().publish(REVOKED_CHANNEL, str(user_id))
+            return
+        except redis.RedisError as error:
+            log.warning("live updates: could not publish a revocation to Redis (%s)", error)
+    hub.revoke(user_id)
 
 
 class Presence:

@@ -28,6 +28,7 @@ from negotiations.access import get_for_user
 from negotiations.models import Membership, Party
 from sessions.models import Corrigendum, MinutesApproval, NarrativeConflict, Session, Summary
 from sessions.services import summary_retry
+from sessions.summary import without_internal_sources
 
 
 def _names(parties: list[Party]) -> str:
@@ -85,7 +86,7 @@ def _minutes_context(session: Session, membership: Membership) -> dict[str, Any]
         "negotiation": session.negotiation,
         "membership": membership,
         "summary": summary,
-        "content": summary.content if summary else None,
+        "content": without_internal_sources(summary.content) if summary else None,
         "corrigenda": [],
     }
     if summary is None or summary.status != Summary.Status.READY:

@@ -300,6 +300,29 @@ class Session(models.Model):
             previous[entry.stream] = entry.digest
         return broken
 
+    def _refuse_foreign(
+        self,
+        *,
+        speaker: Participant | None,
+        party: Party | None,
+        agenda_item: AgendaItem | None,
+        lines: tuple[Entry | None, ...],
+    ) -> None:
+        """What an entry names must be of this session's negotiation: another
+        negotiation's speaker, party, agenda item or line is no such thing here."""
+        if speaker is not None and speaker.negotiation_id != self.negotiation_id:
+            raise ValidationError("No such speaker in this negotiation; add them as a participant first.")
+        if (
+            party is not None
+            and (speaker is None or party.pk != speaker.party_id)
+            and not self.negotiation.parties.filter(pk=party.pk).exists()
+        ):
+            raise ValidationError("No such party in this negotiation.")
+        if agenda_item is not None and agenda_item.session_id != self.pk:
+            raise ValidationError("No such agenda item in this session.")
+        if any(line is not None and line.session_id != self.pk for line in lines):
+            raise ValidationError("No such line in this session.")
+
     def record_entry(
         self,
         *,
@@ -328,6 +351,9 @@ class Session(models.Model):
             raise ValidationError(f"Unknown kind {kind!r}; use one of {', '.join(Entry.Kind.values)}.")
         if visibility not in Entry.Visibility.values:
             raise ValidationError("Visibility must be 'record' (shared) or 'internal' (your delegation only).")
+        self._refuse_foreign(
+            speaker=speaker, party=party, agenda_item=agenda_item, lines=(supersedes, disputes, accepts)
+        )
         if party is None and speaker is not None:
             party = speaker.party
         if speaker is not None and party is not None and speaker.party_id != party.pk:

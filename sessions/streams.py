@@ -234,6 +234,7 @@ class SessionReader:
         self.last_pk: int | None = None  # the feed position this stream has taken everything up to
         self.state: dict[str, str] | None = None
         self.checked_at = time.monotonic()
+        self.revocations = hub.revocations(membership.user_id)
 
     def visible(self, entry: Entry) -> bool:
         return entry.stream in (Entry.RECORD_STREAM, self.internal_stream)
@@ -250,8 +251,9 @@ class SessionReader:
         return entry.seq > seen
 
     async def read(self) -> tuple[list[str], bool]:
-        if time.monotonic() - self.checked_at >= recheck_seconds():
-            self.checked_at = time.monotonic()
+        revocations = hub.revocations(self.membership.user_id)
+        if revocations != self.revocations or time.monotonic() - self.checked_at >= recheck_seconds():
+            self.checked_at, self.revocations = time.monotonic(), revocations
             if not await sync_to_async(self._may_still_read, thread_sensitive=False)():
                 return [sse("gone", "You no longer have access to this negotiation.")], True
         await self.feed.refresh()
@@ -272,12 +274,15 @@ class SessionReader:
         return events, False
 
     def _may_still_read(self) -> bool:
-        """Whether the membership still stands and its account is still
-        active. Off the event loop, on a shared thread, giving its connection
-        back before it returns (the request's own thread would keep it for
-        the stream's whole life)."""
+        """Whether the membership still stands, its account is still active,
+        and it still sits with the delegation whose internal entries this
+        stream was opened to show. Off the event loop, on a shared thread,
+        giving its connection back before it returns (the request's own
+        thread would keep it for the stream's whole life)."""
         try:
-            return Membership.objects.filter(pk=self.membership.pk, user__is_active=True).exists()
+            return Membership.objects.filter(
+                pk=self.membership.pk, user__is_active=True, delegation_id=self.membership.delegation_id
+            ).exists()
         finally:
             connection.close()
 

@@ -12,6 +12,7 @@ from the same facts and quotes; nothing in it is invented."""
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -30,7 +31,61 @@ def _person(user) -> str:
 
 
 def _source(entry: Entry | None) -> list[dict[str, Any]]:
-    return [{"entry": str(entry.public_id), "seq": entry.seq}] if entry is not None else []
+    """The shared line a text was recorded from. An internal line is never
+    cited in the shared record, even if an old formulation points at one."""
+    if entry is None or entry.stream != Entry.RECORD_STREAM:
+        return []
+    return [{"entry": str(entry.public_id), "seq": entry.seq}]
+
+
+def without_internal_sources(content: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Stored content as the minutes page shows it: any source that is not a
+    shared line is left out. Summaries built before formulations were held
+    to shared lines may cite an internal line; the page never shows it."""
+    if not content:
+        return content
+    cited: set[str] = set()
+
+    def collect(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "sources" and isinstance(value, list):
+                    cited.update(str(s.get("entry")) for s in value if isinstance(s, dict))
+                else:
+                    collect(value)
+        elif isinstance(node, list):
+            for item in node:
+                collect(item)
+
+    collect(content)
+    shared = {
+        str(pk)
+        for pk in Entry.objects.filter(
+            public_id__in=[c for c in cited if _is_uuid(c)], stream=Entry.RECORD_STREAM
+        ).values_list("public_id", flat=True)
+    }
+
+    def clean(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {
+                key: [s for s in value if isinstance(s, dict) and str(s.get("entry")) in shared]
+                if key == "sources" and isinstance(value, list)
+                else clean(value)
+                for key, value in node.items()
+            }
+        if isinstance(node, list):
+            return [clean(item) for item in node]
+        return node
+
+    return clean(content)
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 # ---- the shared record as it now reads ------------------------------------------

@@ -321,6 +321,8 @@ def take_up(request: HttpRequest, session_id: UUID) -> HttpResponse:
     item = (
         session.agenda_items.filter(pk=int(raw)).first() if raw.isascii() and raw.isdigit() and len(raw) < 19 else None
     )
+    if raw and item is None:  # another session's item is no such item here; an empty value clears
+        return _refused(request, session, ValidationError("No such agenda item in this session."))
     try:
         session.take_up(item)
     except (ValidationError, SessionClosed, DatabaseError) as error:
@@ -338,7 +340,7 @@ def attendance(request: HttpRequest, session_id: UUID) -> HttpResponse:
         participant_id = None
     participant = session.negotiation.participants.filter(public_id=participant_id).first() if participant_id else None
     if participant is None:
-        return _refused(request, session, ValidationError("That participant is not part of this negotiation."))
+        return _refused(request, session, ValidationError("No such participant in this negotiation."))
     try:
         session.set_attendance(participant, request.POST.get("present") == "1")
     except (ValidationError, SessionClosed, DatabaseError) as error:
@@ -352,8 +354,11 @@ def add_participant(request: HttpRequest, session_id: UUID) -> HttpResponse:
     session, membership = _capture_access(request, session_id)
     negotiation = session.negotiation
     name = request.POST.get("name", "").strip()
-    party = negotiation.party_from_form(request.POST.get("party"))
+    raw_party = request.POST.get("party", "")
+    party = negotiation.party_from_form(raw_party)
     function = request.POST.get("function", Participant.Function.MEMBER)
+    if raw_party and party is None:
+        return _refused(request, session, ValidationError("No such party in this negotiation."))
     if not name or party is None or function not in Participant.Function.values:
         return _refused(request, session, ValidationError("Give the participant's name, party and function."))
     if negotiation.participants.filter(name=name).exists():

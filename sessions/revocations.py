@@ -1,0 +1,36 @@
+"""Open streams end within moments when their member's access changes: an
+account deactivated, a membership removed or changed. After the change
+commits, the user's id is published (sessions.live.revoke) and every web
+process makes that user's open streams re-check their access at once; the
+periodic re-check (VERBATIM_STREAM_RECHECK_SECONDS) stays as the safety net
+for changes made behind Django's back (SQL, queryset.update)."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
+from negotiations.models import Membership
+
+
+def _revoke_after_commit(user_id: int) -> None:
+    from sessions import live
+
+    transaction.on_commit(lambda: live.revoke(user_id))
+
+
+def _user_saved(sender, instance, created: bool, **kwargs) -> None:
+    if not created and not instance.is_active:
+        _revoke_after_commit(instance.pk)
+
+
+def _membership_changed(sender, instance: Membership, created: bool = False, **kwargs) -> None:
+    if not created:
+        _revoke_after_commit(instance.user_id)
+
+
+def connect() -> None:
+    post_save.connect(_user_saved, sender=get_user_model(), dispatch_uid="streams-end-for-deactivated-users")
+    post_save.connect(_membership_changed, sender=Membership, dispatch_uid="streams-recheck-changed-membership")
+    post_delete.connect(_membership_changed, sender=Membership, dispatch_uid="streams-recheck-removed-membership")
