@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from importlib import import_module
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -24,6 +25,26 @@ TOUCH_SECONDS = 60
 BACKGROUND = re.compile(r"^/sessions/[0-9a-f-]+/(stream|pending|panels/[\w-]+)$")
 
 
+def ended_because(data, now: float) -> str | None:
+    """Why a browser session with this data has timed out, or None while it stands."""
+    signed_in_at, seen_at = data.get(SIGNED_IN_AT), data.get(SEEN_AT)
+    if signed_in_at is not None and now - signed_in_at > settings.SESSION_COOKIE_AGE:
+        return f"You were signed out {_hours(settings.SESSION_COOKIE_AGE)} after signing in."
+    if seen_at is not None and now - seen_at > settings.IDLE_TIMEOUT_SECONDS:
+        return f"You were signed out after {_hours(settings.IDLE_TIMEOUT_SECONDS)} without activity."
+    return None
+
+
+def browser_session_stands(session_key: str | None, user_id: int) -> bool:
+    """Whether the browser session that opened a live stream is still this user's and has not
+    timed out, been signed out or ended by "Sign out everywhere": asked by the stream's re-check,
+    so an open console ends with its session."""
+    if not session_key:
+        return False
+    data = import_module(settings.SESSION_ENGINE).SessionStore(session_key).load()
+    return data.get("_auth_user_id") == str(user_id) and ended_because(data, time.time()) is None
+
+
 class SessionTimeoutMiddleware:
     """Ends a browser session IDLE_TIMEOUT_SECONDS after its last activity, and SESSION_COOKIE_AGE
     after sign-in whatever the activity."""
@@ -40,13 +61,8 @@ class SessionTimeoutMiddleware:
             if signed_in_at is None or seen_at is None:
                 session[SIGNED_IN_AT] = signed_in_at or now
                 session[SEEN_AT] = now
-            elif now - signed_in_at > settings.SESSION_COOKIE_AGE:
-                self._end(request, f"You were signed out {_hours(settings.SESSION_COOKIE_AGE)} after signing in.")
-            elif now - seen_at > settings.IDLE_TIMEOUT_SECONDS:
-                self._end(
-                    request,
-                    f"You were signed out after {_hours(settings.IDLE_TIMEOUT_SECONDS)} without activity.",
-                )
+            elif why := ended_because(session, now):
+                self._end(request, why)
             elif now - seen_at > TOUCH_SECONDS and not BACKGROUND.match(request.path_info):
                 session[SEEN_AT] = now
         return self.get_response(request)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 
@@ -314,6 +315,11 @@ def _token_expiry() -> datetime:
     return timezone.now() + timedelta(days=settings.API_TOKEN_LIFETIME_DAYS)
 
 
+# Sent with ``user_id`` when a user's tokens are revoked or their browser sessions ended: open live
+# streams opened with them re-check at once (sessions/revocations.py).
+credentials_revoked = Signal()
+
+
 class ApiToken(models.Model):
     """A bearer token for the JSON API. Only its SHA-256 is stored. It expires, its owner can list
     and revoke it, and every token of a user is revoked when their password changes."""
@@ -399,13 +405,21 @@ class ApiToken(models.Model):
         return self.revoked_at is None and self.expires_at > timezone.now()
 
     @classmethod
+    def still_stands(cls, pk: int) -> bool:
+        """Whether a token that opened a live stream is still live (asked at each of its re-checks)."""
+        return cls.objects.filter(pk=pk, revoked_at=None, expires_at__gt=timezone.now(), user__is_active=True).exists()
+
+    @classmethod
     def revoke_all(cls, user: User) -> int:
-        return cls.objects.filter(user=user, revoked_at=None).update(revoked_at=timezone.now())
+        count = cls.objects.filter(user=user, revoked_at=None).update(revoked_at=timezone.now())
+        credentials_revoked.send(sender=cls, user_id=user.pk)
+        return count
 
     def revoke(self) -> None:
         if self.revoked_at is None:
             self.revoked_at = timezone.now()
             self.save(update_fields=["revoked_at"])
+            credentials_revoked.send(sender=type(self), user_id=self.user_id)
 
 
 class ExportJob(models.Model):

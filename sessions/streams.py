@@ -214,8 +214,11 @@ class SessionReader:
         resumed: bool,
         render_in_place: RenderInPlace | None = None,
         known_status: str | None = None,
+        credential: Callable[[], bool] | None = None,
     ) -> None:
         self.session_id = session_id
+        # Whether what opened the stream (a browser session, an API token) still stands: asked at each re-check
+        self.credential = credential
         self.membership = membership
         self.viewer = Viewer.of(membership)
         self.internal_stream = Entry.stream_for(Entry.Visibility.INTERNAL, membership.delegation)
@@ -275,11 +278,14 @@ class SessionReader:
 
     def _may_still_read(self) -> bool:
         """Whether the membership still stands, its account is still active,
-        and it still sits with the delegation whose internal entries this
-        stream was opened to show. Off the event loop, on a shared thread,
+        it still sits with the delegation whose internal entries this stream
+        was opened to show, and what opened the stream (the browser session,
+        the API token) has not ended, expired or been revoked. Off the event loop, on a shared thread,
         giving its connection back before it returns (the request's own
         thread would keep it for the stream's whole life)."""
         try:
+            if self.credential is not None and not self.credential():
+                return False
             return Membership.objects.filter(
                 pk=self.membership.pk, user__is_active=True, delegation_id=self.membership.delegation_id
             ).exists()

@@ -16,7 +16,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from negotiations.access import CAPTURE_ROLES, HEAD_ROLES, get_for_user
+from accounts.middleware import browser_session_stands
+from negotiations.access import CAPTURE_ROLES, HEAD_ROLES, Access, get_for_user
 from negotiations.models import Membership
 from sessions import live
 from sessions.live import Cursor
@@ -155,6 +156,7 @@ async def stream(request: HttpRequest, session_id: UUID) -> StreamingHttpRespons
     header = Cursor.parse(request.headers.get("Last-Event-ID"))
     cursor = header or Cursor.parse(request.GET.get("cursor")) or Cursor()
     membership = access.membership
+    browser_session, user_id = request.session.session_key, user.pk
     reader = SessionReader(
         session_id=session.pk,
         session_key=str(session.public_id),
@@ -166,6 +168,7 @@ async def stream(request: HttpRequest, session_id: UUID) -> StreamingHttpRespons
         resumed=header is not None,
         render_in_place=render_rows_in_place,
         known_status=request.GET.get("status"),
+        credential=lambda: browser_session_stands(browser_session, user_id),
     )
     body = live.stream(
         str(session.public_id),
@@ -466,23 +469,34 @@ async def api_events(request: HttpRequest, session_id: UUID) -> HttpResponse:
     """GET /api/v1/sessions/{id}/events: the live record for API clients,
     one JSON entry per event, event id = cursor ("<record seq>.<internal
     seq>"); send it back as Last-Event-ID to resume."""
-    from negotiations.models import ApiToken
+    from negotiations.models import ApiToken, TokenRefused
 
     if request.method != "GET":
         return JsonResponse({"detail": "Use GET."}, status=405)
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    user = await sync_to_async(ApiToken.user_for)(token) if scheme.lower() == "bearer" and token else None
-    if user is None:
+    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not secret:
         return JsonResponse(
             {"detail": "Authentication required: send 'Authorization: Bearer <token>' from POST /api/v1/auth/token."},
             status=401,
         )
+
+    def authorize() -> tuple[ApiToken, Session, Access]:
+        # On a thread of the shared pool, giving its connection back before it returns: the open
+        # stream holds neither a thread nor a connection of its own.
+        try:
+            token = ApiToken.for_secret(secret)
+            return token, *get_for_user(token.user, Session, session_id)
+        finally:
+            connection.close()
+
     try:
-        session, access = await sync_to_async(get_for_user)(user, Session, session_id)
+        token, session, access = await sync_to_async(authorize, thread_sensitive=False)()
+    except TokenRefused as refused:
+        return JsonResponse({"detail": str(refused)}, status=401)
     except Http404:
         return JsonResponse({"detail": "Not found."}, status=404)
-    finally:
-        await sync_to_async(_close_database_connection)()  # the open stream must not hold this request's connection
+    except PermissionDenied as refused:  # the negotiation requires two-factor sign-in
+        return JsonResponse({"detail": str(refused)}, status=403)
     cursor = Cursor.parse(request.headers.get("Last-Event-ID")) or Cursor.parse(request.GET.get("after")) or Cursor()
     reader = SessionReader(
         session_id=session.pk,
@@ -493,6 +507,7 @@ async def api_events(request: HttpRequest, session_id: UUID) -> HttpResponse:
         kind="json",
         panels=False,
         resumed=False,
+        credential=lambda: ApiToken.still_stands(token.pk),
     )
     # API clients are not people in the console: they are not shown as present
     body = live.stream(str(session.public_id), who=None, read=reader.read, close=reader.close)
