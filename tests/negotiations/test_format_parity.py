@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import unicodedata
+from datetime import UTC
 from typing import Any
 
 import pytest
@@ -180,3 +182,64 @@ def test_a_recorded_title_stays_plain_text_in_a_markdown_heading(text):
     tokens = commonmark().parse(f"# {renderers.md_inline(text)}\n")
     assert [t.type for t in tokens] == ["heading_open", "inline", "heading_close"]
     assert inline_text(tokens[1]) == text
+
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def test_a_docx_paragraph_that_starts_right_to_left_is_laid_out_right_to_left(rich):
+    document = Document(io.BytesIO(renderers.to_docx(minutes_export(exports.minutes_record(rich.session)))))
+    by_text = {p.text: p for p in document.paragraphs}
+    rtl = by_text[HARD["statement_rtl"]]._p
+    assert rtl.find(f"{W}pPr/{W}bidi") is not None
+    assert [r.get(f"{W}val") for r in rtl.iter(f"{W}rtl")] == ["1"]
+    ltr = by_text[renderers.docx_text(HARD["agreed"])]._p
+    assert ltr.find(f"{W}pPr/{W}bidi") is None and not list(ltr.iter(f"{W}rtl"))
+
+
+@pytest.mark.parametrize(
+    ("text", "rtl"),
+    [("2024 هو عام", True), ("«שלום» 3", True), ("42 ships", False), ("(١٢) – 12", False), ("", False)],
+)
+def test_the_first_strong_character_decides_the_direction(text, rtl):
+    assert renderers.starts_rtl(text) is rtl
+
+
+def test_a_docx_prints_tabs_and_line_breaks_as_word_tabs_and_breaks(rich):
+    record = exports.minutes_record(rich.session)
+    record["summary"]["action_items"][0]["text"] = "Col1\tCol2\t\tCol4\u2028next line\nlast line"
+    document = Document(io.BytesIO(renderers.to_docx(minutes_export(record))))
+    (p,) = [p for p in document.paragraphs if p.text.startswith("Col1")]
+    assert [child.tag.removeprefix(W) for r in p._p.iter(f"{W}r") for child in r if child.tag != f"{W}rPr"] == [
+        "t", "tab", "t", "tab", "tab", "t", "br", "t", "br", "t",
+    ]  # fmt: skip
+    assert p.text == "Col1\tCol2\t\tCol4\nnext line\nlast line"
+
+
+ISO_MOMENT = r"\d{4}-\d\d-\d\dT\d\d:\d\d"
+
+
+def test_exports_print_dates_for_people_and_the_json_keeps_iso(rich):
+    record = exports.minutes_record(rich.session)
+    export = minutes_export(record)
+    start = rich.session.started_at.astimezone(UTC)
+    day = f"{start.day} {start:%B} {start.year}"
+    approved = record["approvals"][0]["at"]
+    visible = {
+        "md": renderers.md_visible(export),
+        "docx": docx_visible(Document(io.BytesIO(renderers.to_docx(export)))),
+        "pdf": pdf_visible(renderers.to_pdf(export)),
+    }
+    for fmt, text in visible.items():
+        assert not re.search(ISO_MOMENT, text), fmt
+        assert f"Port Calder · {day}" in text, fmt
+        assert renderers._when(approved) in text, fmt
+    assert re.fullmatch(r"\d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d UTC", renderers._when(approved))
+    assert re.match(ISO_MOMENT, json.loads(renderers.to_json(export))["record"]["approved_at"])
+
+
+def test_the_agreed_text_says_when_a_point_was_agreed_in_words(rich):
+    export = exports.prepare(exports.agreed_text_record(rich.negotiation), "agreed-text")
+    for text in (renderers.md_visible(export), docx_visible(Document(io.BytesIO(renderers.to_docx(export))))):
+        assert not re.search(ISO_MOMENT, text)
+        assert re.search(r"Agreed in session 1 on \d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d UTC\.", text)
