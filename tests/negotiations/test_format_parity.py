@@ -243,3 +243,17 @@ def test_the_agreed_text_says_when_a_point_was_agreed_in_words(rich):
     for text in (renderers.md_visible(export), docx_visible(Document(io.BytesIO(renderers.to_docx(export))))):
         assert not re.search(ISO_MOMENT, text)
         assert re.search(r"Agreed in session 1 on \d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d UTC\.", text)
+
+
+def test_every_text_of_the_agreed_text_to_date_is_in_every_format_exactly(rich):
+    record = exports.agreed_text_record(rich.negotiation)
+    texts = [t["text"] for p in record["points"] for t in p["texts"] + p["versions"]]
+    assert {HARD["open"], HARD["agreed"]} <= set(texts)
+    export = exports.prepare(record)
+    tokens = commonmark().parse(renderers.md_visible(export))
+    assert [t for t in texts if t not in quoted_paragraphs(tokens)] == []
+    assert sorted({t.type for t in tokens} & FORBIDDEN) == []
+    paragraphs = [p.text for p in Document(io.BytesIO(renderers.to_docx(export))).paragraphs]
+    assert [t for t in texts if renderers.docx_text(t) not in paragraphs] == []
+    pdf = pdf_visible(renderers.to_pdf(export))
+    assert [t for t in texts if " ".join(t.split()) not in pdf] == []
