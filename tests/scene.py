@@ -7,6 +7,7 @@ parties and confirmed by a Severian member for Severia."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 from agreements.models import Point
 
@@ -58,7 +59,7 @@ def build_rich_record(w):
     agreed formulation, a differing reading, internal entries of both
     delegations; the session closed, its minutes approved by both parties and
     corrected by a corrigendum."""
-    from sessions.models import Participant, Summary
+    from sessions.models import Participant, Session, Summary
     from sessions.services import summary_build
 
     build_scene(w)
@@ -87,6 +88,9 @@ def build_rich_record(w):
     agreed = kel.propose(text=HARD["agreed"], party=w.severia, membership=m(w.note_taker), session=s)
     agreed.agree(parties=[w.aurelia, w.severia], membership=m(w.note_taker), session=s)
     agreed.agree(parties=[w.severia], membership=m(w.other_head), session=s)
+    w.second = Session.schedule(
+        negotiation=w.negotiation, title="Second round", place="Kel", scheduled_for=datetime(2026, 12, 3, 9, tzinfo=UTC)
+    )
     s.close(by=m(w.head))
     w.summary = Summary.objects.create(session=s)
     summary_build(summary=w.summary)

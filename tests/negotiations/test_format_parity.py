@@ -116,12 +116,13 @@ def test_every_verbatim_text_is_in_every_format_exactly(rich, version):
     assert [t for t in ltr if " ".join(t.split()) not in pdf] == []
 
 
-def test_statements_and_questions_are_in_every_format_under_their_own_heading(rich):
+def test_statements_questions_and_the_next_session_are_in_every_format(rich):
     export = minutes_export(exports.minutes_record(rich.session))
     md = renderers.md_visible(export)
     docx = docx_visible(Document(io.BytesIO(renderers.to_docx(export))))
     pdf = pdf_visible(renderers.to_pdf(export))
     for visible in (md, docx, pdf):
+        assert "Next session: 2. Second round, Kel, 3 December 2026" in visible
         assert "Statements on the record" in visible
         assert "Questions" in visible
         assert "Amara Lind" in visible and "Rami Haddad" in visible
