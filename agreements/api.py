@@ -328,6 +328,5 @@ def agreed_text_export(request: HttpRequest, negotiation_id: UUID, fmt: str):
         request,
         fmt,
         lambda: agreed_text_record(negotiation),
-        stem="agreed-text",
         size=Formulation.objects.filter(point__negotiation=negotiation).count(),
     )

@@ -22,24 +22,24 @@ def _file(request: HttpRequest, export: exports.Export, fmt: str, content: bytes
 
     IssuedFile.note(content=content, record=export.record, fingerprint=export.fingerprint, fmt=fmt, to=request.user)
     response = HttpResponse(content, content_type=exports.FORMATS[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{export.filename_stem}.{fmt}"'
+    response["Content-Disposition"] = exports.content_disposition(export, fmt)
     response["X-Verbatim-Fingerprint"] = f"sha256:{export.fingerprint}"
     response["Cache-Control"] = "private, no-store"
     return response
 
 
-def export_response(
-    request: HttpRequest, fmt: str, build: Callable[[], dict[str, Any]], *, stem: str, size: int
-) -> HttpResponse:
+def export_response(request: HttpRequest, fmt: str, build: Callable[[], dict[str, Any]], *, size: int) -> HttpResponse:
     if fmt not in exports.FORMATS:
         raise ValidationError(f"Unknown format {fmt!r}; ask for pdf, docx, md or json.")
     record = build()
-    export = exports.prepare(record, stem)
+    export = exports.prepare(record)
     if fmt in {"json", "md"} or size < settings.EXPORT_BACKGROUND_THRESHOLD:
         return _file(request, export, fmt, exports.render(export, fmt))
     from negotiations.models import ExportJob
 
-    job = ExportJob.request(record=record, fingerprint=export.fingerprint, fmt=fmt, stem=stem, by=request.user)
+    job = ExportJob.request(
+        record=record, fingerprint=export.fingerprint, fmt=fmt, stem=export.filename_stem, by=request.user
+    )
     deadline = time.monotonic() + settings.EXPORT_WAIT_SECONDS
     while time.monotonic() < deadline:
         job.refresh_from_db()

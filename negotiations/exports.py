@@ -14,10 +14,12 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from django.utils import timezone
+from django.utils.text import slugify
 
 from negotiations.models import Delegation, Negotiation
 
@@ -217,8 +219,53 @@ class Export:
         return f"{r['kind']} {r['id']} {r['version']}"
 
 
-def prepare(record: dict[str, Any], stem: str) -> Export:
-    return Export(record=record, fingerprint=fingerprint(record), generated_at=timezone.now(), filename_stem=stem)
+SHORT_TITLE = 60  # characters of the negotiation's title a file name keeps
+
+
+def filename_stem(record: dict[str, Any], generated_at: datetime, *, ascii: bool = False) -> str:
+    """A file name a registry can file: the negotiation's short title, then
+    ``session-2-2026-11-26-minutes`` (``-internal`` for a delegation's own
+    version) or ``agreed-text-2026-11-26`` (the day it was made, in UTC).
+    The title is slugified and cut at a word within 60 characters; with
+    ``ascii`` its letters lose their accents and a title with no Latin
+    letter left becomes ``negotiation``."""
+    title = slugify(record["negotiation"]["title"], allow_unicode=not ascii)
+    if len(title) > SHORT_TITLE:
+        title = title[: SHORT_TITLE + 1].rsplit("-", 1)[0].strip("-_")[:SHORT_TITLE]
+    parts = [title or "negotiation"]
+    if record["record"]["kind"] == "minutes":
+        parts += ["session", str(record["session"]["number"])]
+        day = record["summary"]["header"].get("date") or (record["session"]["started_at"] or "")[:10]
+        parts += [day, "minutes"] if day else ["minutes"]
+        if record["record"]["version"] != "shared":
+            parts.append("internal")
+    else:
+        parts += ["agreed-text", generated_at.astimezone(UTC).date().isoformat()]
+    return "-".join(parts)
+
+
+def content_disposition(export: Export, fmt: str) -> str:
+    """``attachment`` with an ASCII ``filename`` every client reads, and,
+    when the title has letters ASCII lacks, the exact name as RFC 6266 /
+    RFC 5987 ``filename*`` (UTF-8, percent-encoded) for clients that read it."""
+    plain = f"{filename_stem(export.record, export.generated_at, ascii=True)}.{fmt}"
+    exact = f"{filename_stem(export.record, export.generated_at)}.{fmt}"
+    header = f'attachment; filename="{plain}"'
+    if exact != plain:
+        header += f"; filename*=UTF-8''{quote(exact, safe='')}"
+    return header
+
+
+def prepare(record: dict[str, Any], stem: str | None = None) -> Export:
+    """The export of a record made now; its file name is ``filename_stem``
+    unless a caller names it."""
+    now = timezone.now()
+    return Export(
+        record=record,
+        fingerprint=fingerprint(record),
+        generated_at=now,
+        filename_stem=filename_stem(record, now) if stem is None else stem,
+    )
 
 
 def render(export: Export, fmt: str) -> bytes:

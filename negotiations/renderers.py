@@ -11,7 +11,8 @@ from __future__ import annotations
 import io
 import json
 import re
-from datetime import UTC, datetime
+import unicodedata
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,10 +38,52 @@ STATUS_WORDS = {
 # ---- sentences every format prints alike ---------------------------------------------
 
 
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
 def _when(value: str | None) -> str:
+    """A moment as an official document prints it, in UTC (the record
+    keeps no time zone of its own): "26 November 2026, 00:01 UTC"."""
     if not value:
         return ""
-    return datetime.fromisoformat(value).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    at = datetime.fromisoformat(value).astimezone(UTC)
+    return f"{at.day} {MONTHS[at.month - 1]} {at.year}, {at:%H:%M} UTC"
+
+
+def _day(value: str | None) -> str:
+    """A calendar date ("2026-11-26", or the date of a moment) as "26 November 2026"."""
+    if not value:
+        return ""
+    day = date.fromisoformat(value[:10])
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def _minutes(n: int | None) -> str:
+    return "" if n is None else f"{n} minute{'s' if n != 1 else ''}"
+
+
+def session_line(r: dict[str, Any]) -> str:
+    """Place, date and length of the session, as far as the record knows them."""
+    header = r["summary"]["header"]
+    parts = [r["session"]["place"], _day(header["date"]), _minutes(header.get("duration_minutes"))]
+    return " · ".join(part for part in parts if part)
+
+
+def next_session_line(r: dict[str, Any]) -> str:
+    n = r["summary"].get("next_session")
+    if not n:
+        return ""
+    where = f", {n['place']}" if n["place"] else ""
+    when = f", {_day(n['scheduled_for'])}" if n.get("scheduled_for") else ""
+    return f"Next session: {n['number']}. {n['title']}{where}{when}"
+
+
+def agreed_in_line(p: dict[str, Any]) -> str:
+    at = p["agreed_in"]
+    return f"Agreed in session {at['session']}" + (f" on {_when(at['at'])}" if at["at"] else "") + "."
 
 
 def _approved(approvals: list[dict[str, Any]]) -> str:
@@ -107,6 +150,9 @@ def _envelope(export: Export) -> dict[str, Any]:
         "approval_line": approval_line(r) if minutes else "",
         "corrigendum_lines": [corrigendum_line(c) for c in r.get("corrigenda", [])] if minutes else [],
         "act_times": [_when(act["at"]) for act in r["summary"].get("acts", [])] if minutes else [],
+        "session_line": session_line(r) if minutes else "",
+        "next_session_line": next_session_line(r) if minutes else "",
+        "agreed_in_lines": [agreed_in_line(p) if p["agreed_in"] else "" for p in r["points"]] if not minutes else [],
     }
 
 
@@ -129,123 +175,180 @@ def to_json(export: Export) -> bytes:
 # ---- Markdown -----------------------------------------------------------------
 
 
+# Markdown special characters anywhere in a line, and what opens a block at its start.
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>&|~])")
+_MD_NUMBERED = re.compile(r"^(\d{1,9})([.)])")
+
+
+def _entity(ch: str) -> str:
+    return f"&#{ord(ch)};"
+
+
+def md_line(text: str) -> str:
+    """One line of recorded text as Markdown that a CommonMark renderer
+    reads back as exactly these characters, in plain text: the characters
+    that make emphasis, code, links, HTML, entities or tables are
+    backslash-escaped, so is a character that would open a heading, list,
+    quote or rule at the start of the line, and leading and trailing
+    whitespace (which Markdown strips) is written as character references."""
+    body = _MD_INLINE.sub(r"\\\1", text)
+    lead = len(body) - len(body.lstrip())
+    trail = len(body) - len(body.rstrip()) if body.strip() else 0
+    core = body[lead : len(body) - trail]
+    if _MD_NUMBERED.match(core):
+        core = _MD_NUMBERED.sub(r"\1\\\2", core, count=1)
+    elif core[:1] in "#+-=>:" and core:
+        core = "\\" + core
+    return "".join(map(_entity, body[:lead])) + core + "".join(map(_entity, body[len(body) - trail :]))
+
+
+def md_inline(text: str) -> str:
+    """A recorded name or title inside a line of Markdown (a heading, a
+    caption): escaped like a line, its line breaks as character references."""
+    return "&#10;".join(md_line(line) for line in text.split("\n"))
+
+
 def _quote(text: str) -> str:
-    """A verbatim text as a Markdown block quote; the characters after each
-    '> ' are exactly the recorded ones."""
-    return "\n".join(f"> {line}" if line else ">" for line in text.split("\n"))
+    """A recorded text as a Markdown block quote that renders to exactly
+    the recorded characters: each line escaped (``md_line``) and ended by
+    a hard line break (a backslash), trailing line breaks as character
+    references, so no recorded text can become a heading, list, code,
+    table or HTML."""
+    body = text.rstrip("\n")
+    lines = [md_line(line) for line in body.split("\n")]
+    lines[-1] += "&#10;" * (len(text) - len(body))
+    if lines == [""]:
+        return ">"
+    return "\n".join(f"> {line}" + ("\\" if i < len(lines) - 1 else "") for i, line in enumerate(lines))
 
 
 def _md_readings(item: dict[str, Any]) -> list[str]:
     """Another delegation's differing reading of a line, below it."""
     out: list[str] = []
     for reading in item.get("readings", []):
-        out += ["", f"  *{reading['reads']}*{_late(reading)}:", "", _quote(reading["text"])]
+        out += [f"*{md_inline(reading['reads'])}*{_late(reading)}:", "", _quote(reading["text"]), ""]
     return out
+
+
+def _md_speaker(st: dict[str, Any]) -> str:
+    speaker = md_inline(st["speaker"]) if st["speaker"] else "Speaker not recorded"
+    party = f" ({md_inline(st['party'])})" if st["party"] else ""
+    reads = f" — {md_inline(st['recorded_by'])}'s record reads" if st.get("readings") else ""
+    return f"*{speaker}*{party}{reads}{_late(st)}:"
 
 
 def _md_minutes(export: Export) -> list[str]:
     r = export.record
     s, summary = r["session"], r["summary"]
     out = [
-        f"# {r['negotiation']['title']}",
-        f"## Minutes of session {s['number']}: {s['title']}",
+        f"# {md_inline(r['negotiation']['title'])}",
+        f"## Minutes of session {s['number']}: {md_inline(s['title'])}",
         "",
-        f"{s['place']} · {summary['header']['date'] or ''}",
+        md_inline(session_line(r)),
         "",
-        f"**{approval_line(r)}**",
+        f"**{md_inline(approval_line(r))}**",
         "",
         "### Participants",
         "",
     ]
     for group in summary["header"]["attendance"]:
         names = ", ".join(f"{p['name']} ({p['function'].lower()})" for p in group["participants"]) or "none recorded"
-        out.append(f"- **{group['party']}**: {names}")
+        out.append(f"- **{md_inline(group['party'])}**: {md_inline(names)}")
     if summary["header"]["agenda"]:
-        out += ["", "### Agenda", ""] + [f"{i}. {t}" for i, t in enumerate(summary["header"]["agenda"], 1)]
-    out += ["", "### Summary", "", r["narrative"], "", "### Agreed formulations", ""]
+        out += ["", "### Agenda", ""] + [f"{i}. {md_inline(t)}" for i, t in enumerate(summary["header"]["agenda"], 1)]
+    out += ["", "### Summary", "", _quote(r["narrative"]), "", "### Agreed formulations", ""]
     for a in summary["agreed"]:
-        out += [f"**{formulation_caption(a)}**", "", _quote(a["text"]), ""]
-        out += [f"- {line}" for line in consent_lines(a)] + [""]
+        out += [f"**{md_inline(formulation_caption(a))}**", "", _quote(a["text"]), ""]
+        out += [f"- {md_inline(line)}" for line in consent_lines(a)] + [""]
     if not summary["agreed"]:
         out += ["Nothing was agreed in this session.", ""]
     awaiting = summary.get("awaiting_consent", [])
     if awaiting:
         out += ["### Awaiting a party's confirmation", ""]
         for a in awaiting:
-            out += [f"**{formulation_caption(a)}** — {a['awaiting_line']}", "", _quote(a["text"]), ""]
-            out += [f"- {line}" for line in consent_lines(a)] + [""]
+            caption = f"{formulation_caption(a)} — {a['awaiting_line']}"
+            out += [f"**{md_inline(caption)}**", "", _quote(a["text"]), ""]
+            out += [f"- {md_inline(line)}" for line in consent_lines(a)] + [""]
     out += ["### Open points", ""]
     for d in summary["discussed"]:
-        out += [f"**Point {d['point_number']}. {d['point']}** ({d['open_brackets']} open brackets)", ""]
+        brackets = f"{d['open_brackets']} open bracket{'s' if d['open_brackets'] != 1 else ''}"
+        out += [f"**Point {d['point_number']}. {md_inline(d['point'])}** ({brackets})", ""]
         for p in d["positions"]:
-            out += [f"*{p['party']}*{' (' + p['language'] + ')' if p['language'] else ''}:", "", _quote(p["text"]), ""]
+            language = f" ({md_inline(p['language'])})" if p["language"] else ""
+            out += [f"*{md_inline(p['party'])}*{language}:", "", _quote(p["text"]), ""]
     if not summary["discussed"]:
         out += ["None.", ""]
     disputes = summary.get("disputes", [])
     if disputes:
         out += ["### Differing readings", ""]
         for d in disputes:
-            who = f" — {d['speaker']}" if d["speaker"] else ""
+            who = f" — {md_inline(d['speaker'])}" if d["speaker"] else ""
             out += [f"**Entry {d['seq']}** ({d['kind'].replace('_', ' ')}{who})", ""]
             for reading in d["readings"]:
                 seqs = ", ".join(str(src["seq"]) for src in reading["sources"])
                 out += [
-                    f"*{reading['reads']}* (entry {seqs}, {reading['recorded_by']}){_late(reading)}:",
+                    f"*{md_inline(reading['reads'])}* (entry {seqs}, {md_inline(reading['recorded_by'])})"
+                    f"{_late(reading)}:",
                     "",
                     _quote(reading["text"]),
                     "",
                 ]
     out += ["### Action items", ""]
     for a in summary["action_items"]:
-        out += [f"- {a['text']}" + (f" — {a['owner']}" if a["owner"] else "") + _late(a)] + _md_readings(a)
+        owner = f" — {md_inline(a['owner'])}" if a["owner"] else ""
+        out += [f"*Action item{owner}*{_late(a)}:", "", _quote(a["text"]), ""] + _md_readings(a)
     if not summary["action_items"]:
-        out.append("None.")
+        out += ["None.", ""]
     if summary["decisions"]:
-        out += ["", "### Decisions", ""]
+        out += ["### Decisions", ""]
         for d in summary["decisions"]:
-            out += [f"- {d['text']}{_late(d)}"] + _md_readings(d)
-    if summary["statements"]:
-        out += ["", "### Statements on the record", ""]
-        for st in summary["statements"]:
-            speaker = st["speaker"] or "Speaker not recorded"
-            party = f" ({st['party']})" if st["party"] else ""
-            reads = f" — {st['recorded_by']}'s record reads" if st.get("readings") else ""
-            out += [f"*{speaker}*{party}{reads}{_late(st)}:", "", _quote(st["text"])] + _md_readings(st) + [""]
+            out += [f"*Decision*{_late(d)}:", "", _quote(d["text"]), ""] + _md_readings(d)
+    if next_session_line(r):
+        out += [md_inline(next_session_line(r)), ""]
+    for heading, key in (("Statements on the record", "statements"), ("Questions", "questions")):
+        if summary.get(key):
+            out += [f"### {heading}", ""]
+            for st in summary[key]:
+                out += [_md_speaker(st), "", _quote(st["text"]), ""] + _md_readings(st)
     if summary.get("acts"):
-        out += ["", "### Acts in the record", ""]
-        out += [f"{act['seq']}. {act['text']} ({_when(act['at'])})" for act in summary["acts"]]
+        out += ["### Acts in the record", ""]
+        out += [f"{act['seq']}. {md_inline(act['text'])} ({_when(act['at'])})" for act in summary["acts"]] + [""]
     if r["corrigenda"]:
-        out += ["", "### Corrigenda", ""]
+        out += ["### Corrigenda", ""]
         for c in r["corrigenda"]:
-            out += [f"**{corrigendum_line(c)}**", "", _quote(c["text"]), ""]
+            out += [f"**{md_inline(corrigendum_line(c))}**", "", _quote(c["text"]), ""]
     if "internal_entries" in r:
-        out += ["", "### Internal entries (this delegation only)", ""]
-        out += [f"- {e['seq']} · {e['kind']}: {e['text']}" for e in r["internal_entries"]] or ["None."]
+        out += ["### Internal entries (this delegation only)", ""]
+        for e in r["internal_entries"]:
+            out += [f"*{e['seq']} · {e['kind'].replace('_', ' ')}*:", "", _quote(e["text"]), ""]
+        if not r["internal_entries"]:
+            out += ["None.", ""]
     return out
 
 
 def _md_agreed_text(export: Export) -> list[str]:
     r = export.record
-    out = [f"# {r['negotiation']['title']}", "## Agreed text to date", ""]
+    out = [f"# {md_inline(r['negotiation']['title'])}", "## Agreed text to date", ""]
     if r["negotiation"]["package_rule"]:
         out += ["*Nothing is agreed until everything is agreed.*", ""]
     for p in r["points"]:
-        out += [f"### {p['number']}. {p['title']} — {STATUS_WORDS.get(p['status'], p['status'])}", ""]
+        out += [f"### {p['number']}. {md_inline(p['title'])} — {STATUS_WORDS.get(p['status'], p['status'])}", ""]
         for t in p["texts"]:
-            out += [f"*{t['party']}*{' (' + t['language'] + ')' if t['language'] else ''}:", "", _quote(t["text"]), ""]
+            language = f" ({md_inline(t['language'])})" if t["language"] else ""
+            out += [f"*{md_inline(t['party'])}*{language}:", "", _quote(t["text"]), ""]
         for v in p["versions"]:
             out += [
-                f"*{v['language']} version* ({STATUS_WORDS.get(v['status'], v['status'])}):",
+                f"*{md_inline(v['language'])} version* ({STATUS_WORDS.get(v['status'], v['status'])}):",
                 "",
                 _quote(v["text"]),
                 "",
             ]
         if any(c["state"] != "none" for c in p["consents"]):
-            out += [f"- {c['line']}" for c in p["consents"]] + [""]
+            out += [f"- {md_inline(c['line'])}" for c in p["consents"]] + [""]
         if p["awaiting"]:
-            out += [f"Awaiting confirmation by {', '.join(p['awaiting'])}.", ""]
+            out += [f"Awaiting confirmation by {md_inline(', '.join(p['awaiting']))}.", ""]
         if p["agreed_in"]:
-            out += [f"Agreed in session {p['agreed_in']['session']} at {p['agreed_in']['at']}.", ""]
+            out += [agreed_in_line(p), ""]
     return out
 
 
@@ -259,7 +362,7 @@ def md_fence(text: str) -> str:
 def md_visible(export: Export) -> str:
     """The minutes as a person reads them, above the carried record."""
     r = export.record
-    out: list[str] = [f"**{r['classification']}**", ""]
+    out: list[str] = [f"**{md_inline(r['classification'])}**", ""]
     out += _md_minutes(export) if r["record"]["kind"] == "minutes" else _md_agreed_text(export)
     out += [
         "",
@@ -269,7 +372,7 @@ def md_visible(export: Export) -> str:
         "",
         f"Fingerprint: sha256:{export.fingerprint}",
         "",
-        f"**{r['classification']}**",
+        f"**{md_inline(r['classification'])}**",
         "",
     ]
     return "\n".join(out)
@@ -302,7 +405,23 @@ def _field(run, instruction: str) -> None:
         run._r.append(element)
 
 
-RTL = re.compile(r"^[^\w]*[\u0590-\u08FF]")
+def starts_rtl(text: str) -> bool:
+    """Whether the text's first strong character (a letter with a direction
+    of its own, digits and punctuation are weak) is right-to-left, as a
+    browser decides for ``dir="auto"``: "2024 هو..." is right-to-left."""
+    for ch in text:
+        kind = unicodedata.bidirectional(ch)
+        if kind == "L":
+            return False
+        if kind in ("R", "AL"):
+            return True
+    return False
+
+
+def docx_text(text: str) -> str:
+    """A text as python-docx writes it: U+2028 and U+2029 become the line
+    break a newline becomes (``w:br``), a tab stays a tab (``w:tab``)."""
+    return text.replace("\u2028", "\n").replace("\u2029", "\n")
 
 
 def to_docx(export: Export) -> bytes:
@@ -344,20 +463,24 @@ def to_docx(export: Export) -> bytes:
     footer.add_run(" of ")
     _field(footer.add_run(), "NUMPAGES")
 
+    def paragraph(text: str, style: str | None = None):
+        """A paragraph of one run; a tab prints as a tab, a line break as a
+        line break, and a text that starts right-to-left is laid out
+        right-to-left (the paragraph's ``w:bidi``, the run's ``w:rtl``)."""
+        p = doc.add_paragraph(style=style)
+        run = p.add_run(docx_text(text))
+        if starts_rtl(text):
+            p._p.get_or_add_pPr().append(OxmlElement("w:bidi"))
+            rtl = OxmlElement("w:rtl")
+            rtl.set(qn("w:val"), "1")
+            run._r.get_or_add_rPr().append(rtl)
+        return p
+
     def verbatim_paragraph(text: str) -> None:
-        p = doc.add_paragraph(style="Verbatim")
-        p.add_run(text)
-        if RTL.match(text):
-            ppr = p._p.get_or_add_pPr()
-            ppr.append(OxmlElement("w:bidi"))
-            for run in p.runs:
-                rpr = run._r.get_or_add_rPr()
-                rtl = OxmlElement("w:rtl")
-                rtl.set(qn("w:val"), "1")
-                rpr.append(rtl)
+        paragraph(text, "Verbatim")
 
     def attribution(text: str) -> None:
-        doc.add_paragraph(text, style="Attribution")
+        paragraph(text, "Attribution")
 
     def readings(item: dict[str, Any]) -> None:
         for reading in item.get("readings", []):
@@ -366,13 +489,13 @@ def to_docx(export: Export) -> bytes:
 
     def consents(item: dict[str, Any]) -> None:
         for line in consent_lines(item):
-            doc.add_paragraph(line, style="List Bullet")
+            paragraph(line, "List Bullet")
 
     if r["record"]["kind"] == "minutes":
         s, summary = r["session"], r["summary"]
         doc.add_heading(r["negotiation"]["title"], level=0)
         doc.add_paragraph(f"Minutes of session {s['number']}: {s['title']}", style="Subtitle")
-        doc.add_paragraph(f"{s['place']} · {summary['header']['date'] or ''}")
+        paragraph(session_line(r))
         doc.add_paragraph().add_run(approval_line(r)).bold = True
         doc.add_heading("Participants", level=1)
         for group in summary["header"]["attendance"]:
@@ -385,10 +508,9 @@ def to_docx(export: Export) -> bytes:
         if summary["header"]["agenda"]:
             doc.add_heading("Agenda", level=1)
             for item in summary["header"]["agenda"]:
-                doc.add_paragraph(item, style="List Number")
+                paragraph(item, "List Number")
         doc.add_heading("Summary", level=1)
-        for line in r["narrative"].split("\n"):
-            doc.add_paragraph(line)
+        paragraph(r["narrative"])
         doc.add_heading("Agreed formulations", level=1)
         for a in summary["agreed"]:
             attribution(formulation_caption(a))
@@ -404,7 +526,10 @@ def to_docx(export: Export) -> bytes:
                 consents(a)
         doc.add_heading("Open points", level=1)
         for d in summary["discussed"]:
-            doc.add_heading(f"Point {d['point_number']}. {d['point']} ({d['open_brackets']} open brackets)", level=2)
+            n = d["open_brackets"]
+            doc.add_heading(
+                f"Point {d['point_number']}. {d['point']} ({n} open bracket{'s' if n != 1 else ''})", level=2
+            )
             for pos in d["positions"]:
                 attribution(f"{pos['party']}{' · ' + pos['language'] if pos['language'] else ''}")
                 verbatim_paragraph(pos["text"])
@@ -419,18 +544,24 @@ def to_docx(export: Export) -> bytes:
                     verbatim_paragraph(reading["text"])
         doc.add_heading("Action items", level=1)
         for item in summary["action_items"]:
-            doc.add_paragraph(
-                item["text"] + (f" — {item['owner']}" if item["owner"] else "") + _late(item), style="List Bullet"
-            )
+            attribution("Action item" + (f" — {item['owner']}" if item["owner"] else "") + _late(item))
+            verbatim_paragraph(item["text"])
             readings(item)
+        if not summary["action_items"]:
+            doc.add_paragraph("None.")
         if summary["decisions"]:
             doc.add_heading("Decisions", level=1)
             for item in summary["decisions"]:
-                doc.add_paragraph(item["text"] + _late(item), style="List Bullet")
+                attribution("Decision" + _late(item))
+                verbatim_paragraph(item["text"])
                 readings(item)
-        if summary["statements"]:
-            doc.add_heading("Statements on the record", level=1)
-            for st in summary["statements"]:
+        if next_session_line(r):
+            paragraph(next_session_line(r))
+        for heading, key in (("Statements on the record", "statements"), ("Questions", "questions")):
+            if not summary.get(key):
+                continue
+            doc.add_heading(heading, level=1)
+            for st in summary[key]:
                 reads = f" — {st['recorded_by']}'s record reads" if st.get("readings") else ""
                 attribution(
                     (st["speaker"] or "Speaker not recorded")
@@ -452,7 +583,10 @@ def to_docx(export: Export) -> bytes:
         if "internal_entries" in r:
             doc.add_heading("Internal entries (this delegation only)", level=1)
             for e in r["internal_entries"]:
-                doc.add_paragraph(f"{e['seq']} · {e['kind']}: {e['text']}", style="List Bullet")
+                attribution(f"{e['seq']} · {e['kind'].replace('_', ' ')}")
+                verbatim_paragraph(e["text"])
+            if not r["internal_entries"]:
+                doc.add_paragraph("None.")
     else:
         doc.add_heading(r["negotiation"]["title"], level=0)
         doc.add_paragraph("Agreed text to date", style="Subtitle")
@@ -468,11 +602,11 @@ def to_docx(export: Export) -> bytes:
                 verbatim_paragraph(v["text"])
             if any(c["state"] != "none" for c in p["consents"]):
                 for c in p["consents"]:
-                    doc.add_paragraph(c["line"], style="List Bullet")
+                    paragraph(c["line"], "List Bullet")
             if p["awaiting"]:
                 attribution(f"Awaiting confirmation by {', '.join(p['awaiting'])}.")
             if p["agreed_in"]:
-                attribution(f"Agreed in session {p['agreed_in']['session']} at {p['agreed_in']['at']}")
+                attribution(agreed_in_line(p))
     doc.add_heading("Fingerprint", level=1)
     doc.add_paragraph(f"Record: {export.record_line}")
     doc.add_paragraph(f"Fingerprint: sha256:{export.fingerprint}")

@@ -583,11 +583,9 @@ def session_minutes_export(request: HttpRequest, session_id: UUID, fmt: str, ver
     internal_for = access.membership.delegation if version == "internal" else None
     if version not in {"shared", "internal"}:
         raise ValidationError("version is 'shared' (default) or 'internal' (your delegation's own version).")
-    suffix = "-internal" if internal_for else ""
     return export_response(
         request,
         fmt,
         lambda: minutes_record(session, internal_for=internal_for),
-        stem=f"minutes-session-{session.number}{suffix}",
         size=session.entries.count(),
     )

@@ -396,6 +396,15 @@ def build_session_summary(session: Session) -> dict[str, Any]:
         for line in lines
         if line.current.kind == Entry.Kind.STATEMENT
     ]
+    questions = [
+        {
+            "speaker": line.current.speaker.name if line.current.speaker else None,
+            "party": line.current.party.name if line.current.party else None,
+            **_line_fields(line),
+        }
+        for line in lines
+        if line.current.kind == Entry.Kind.QUESTION
+    ]
 
     disputes = [
         {
@@ -458,6 +467,7 @@ def build_session_summary(session: Session) -> dict[str, Any]:
         if next_session
         else None,
         "statements": statements,
+        "questions": questions,
         "recorded_late": late,
         "acts": acts,
         "counts": counts,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import uuid
+from datetime import UTC
 
 import pytest
 from django.core.management import call_command
@@ -108,7 +109,8 @@ def test_the_pdf_is_marked_paged_watermarked_and_archival(scene, api):
     assert "DRAFT" in text
     assert b"pdfaid:part" in response.content  # PDF/A identification
     assert response["Content-Type"] == "application/pdf"
-    assert 'filename="minutes-session-1.pdf"' in response["Content-Disposition"]
+    day = scene.session.started_at.astimezone(UTC).date().isoformat()
+    assert response["Content-Disposition"] == f'attachment; filename="strait-talks-session-1-{day}-minutes.pdf"'
 
 
 def test_approved_minutes_lose_the_draft_watermark(scene, api):
