@@ -497,3 +497,29 @@ def test_every_sentence_of_any_narrative_is_grounded(table, present, spoken, sec
             assert any(t.startswith(f"Attending for {party.name}:") for t in texts) == (party.name in attending)
         assert ("duration" in kinds(sentences)) == (seconds is not None)
         transaction.set_rollback(True)
+
+
+def test_the_minutes_page_gives_a_one_minute_sitting_in_the_singular(table, client):
+    w = table
+    summary = session_close(session=w.session, by=w.membership(w.head))
+    w.session.refresh_from_db()
+    Session.objects.filter(pk=w.session.pk).update(started_at=w.session.ended_at - timedelta(seconds=60))
+    w.session.refresh_from_db()
+    assert summary_build(summary=summary) == "built"
+    client.force_login(w.other_head)
+    body = client.get(f"/sessions/{w.session.public_id}/minutes").content.decode()
+    assert " · 1 minute</p>" in body and "1 minutes" not in body
+    assert "The sitting lasted 1 minute." in body
+
+
+def test_the_minutes_page_gives_a_sitting_of_seconds_as_less_than_a_minute(table, client):
+    w = table
+    summary = session_close(session=w.session, by=w.membership(w.head))
+    w.session.refresh_from_db()
+    Session.objects.filter(pk=w.session.pk).update(started_at=w.session.ended_at - timedelta(seconds=20))
+    w.session.refresh_from_db()
+    assert summary_build(summary=summary) == "built"
+    client.force_login(w.head)
+    body = client.get(f"/sessions/{w.session.public_id}/minutes").content.decode()
+    assert " · less than a minute</p>" in body and "0 minutes" not in body
+    assert "The sitting lasted less than a minute." in body
