@@ -548,7 +548,10 @@ def _agreed(content: dict[str, Any]) -> list[Sentence]:
         "agreed",
         {
             "count": len(agreed),
-            "points": [(a["point_number"], a["formulation"], bool(a.get("ad_referendum"))) for a in agreed],
+            "points": [
+                (a["point_number"], a["formulation"], bool(a.get("ad_referendum")), bool(a.get("provisional")))
+                for a in agreed
+            ],
         },
     )
     return [

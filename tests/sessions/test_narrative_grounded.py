@@ -142,11 +142,18 @@ def check(sentence, session: Session) -> None:
     elif kind == "agreed":
         agreed = agreed_here(session)
         assert v["count"] == len(agreed)
-        assert sorted(str(f.public_id) for f in agreed) == sorted(f for _, f, _ in v["points"])
+        stated = {fid: (number, adref, provisional) for number, fid, adref, provisional in v["points"]}
+        assert sorted(stated) == sorted(str(f.public_id) for f in agreed)
         if agreed:
             assert text.startswith(f"{_plural(len(agreed), 'formulation')} {'was' if len(agreed) == 1 else 'were'}")
             for f in agreed:
-                assert f"point {f.point.number} ({f.point.title})" in text
+                adref = f.status == Formulation.Status.AGREED_AD_REFERENDUM
+                provisional = f.status == Formulation.Status.PROVISIONALLY_AGREED
+                assert stated[str(f.public_id)] == (f.point.number, adref, provisional)
+                said = f"point {f.point.number} ({f.point.title})"
+                assert said in text
+                assert (f"{said} ad referendum" in text) == adref
+                assert (f"{said} provisionally" in text) == provisional
         else:
             assert text == "No formulation was agreed in this session."
     elif kind == "awaiting":
@@ -275,11 +282,11 @@ def table(world):
         )
         w.session.refresh_from_db()
 
-    def agree_fully(title: str, text: str):
+    def agree_fully(title: str, text: str, *, ad_referendum: bool = False):
         point = Point.open(negotiation=w.negotiation, title=title)
         f = point.propose(text=text, party=w.aurelia, membership=w.membership(w.note_taker), session=w.session)
-        f.agree(parties=[w.aurelia, w.severia], membership=w.membership(w.note_taker), session=w.session)
-        f.agree(parties=[w.severia], membership=w.membership(w.other_head), session=w.session)
+        for parties, user in (([w.aurelia, w.severia], w.note_taker), ([w.severia], w.other_head)):
+            f.agree(parties=parties, membership=w.membership(user), session=w.session, ad_referendum=ad_referendum)
         return f
 
     w.say, w.attend, w.sat, w.agree_fully = say, attend, sat, agree_fully
@@ -354,13 +361,27 @@ def test_everything_agreed_and_nothing_left_open(table):
     w.attend(w.reyes, w.sorokina)
     w.agree_fully("Navigation", "Merchant vessels pass freely.")
     w.agree_fully("Quotas", "Quotas are set yearly.")
+    w.agree_fully("Lighthouse", "Kel Light keeps its name.", ad_referendum=True)
     w.say("Aurelia circulates a map.", kind="action_item", speaker=w.reyes)
     w.sat(45 * 60)
     sentences = grounded(w.session)
     texts = [s.text for s in sentences]
-    assert "2 formulations were agreed in this session: point 1 (Navigation); point 2 (Quotas)." in texts
+    assert (
+        "3 formulations were agreed in this session: point 1 (Navigation); point 2 (Quotas); "
+        "point 3 (Lighthouse) ad referendum."
+    ) in texts
     assert "discussed" not in kinds(sentences)
     assert "1 action item was recorded." in texts
+
+
+def test_under_the_package_rule_an_agreed_formulation_is_said_to_be_agreed_provisionally(table):
+    w = table
+    w.negotiation.package_rule = True
+    w.negotiation.save(update_fields=["package_rule"])
+    w.agree_fully("Navigation", "Merchant vessels pass freely.")
+    w.sat(15 * 60)
+    texts = [s.text for s in grounded(w.session)]
+    assert "1 formulation was agreed in this session: point 1 (Navigation) provisionally." in texts
 
 
 def test_nothing_agreed_with_points_left_bracketed(table):
