@@ -209,6 +209,7 @@ def check(sentence, session: Session) -> None:
     elif kind == "next_session":
         nxt = Session.objects.filter(negotiation=n, number__gt=session.number).order_by("number").first()
         assert (v["number"], v["title"], v["place"]) == (nxt.number, nxt.title, nxt.place or None)
+        assert text == f"Next: session {nxt.number} ({nxt.title})" + (f" at {nxt.place}." if nxt.place else ".")
     else:
         pytest.fail(f"The narrative states a kind of fact this test cannot check against the record: {kind}")
 
@@ -354,6 +355,22 @@ def test_disputed_lines_are_counted_with_who_recorded_the_other_reading(table):
     assert kinds(sentences).count("dispute") == 2
     assert "No formulation was agreed in this session." in texts
     assert not [t for t in texts if "Ships pas freely." in t]  # accepted: nothing left in dispute
+
+
+def test_a_line_recorded_late_and_the_next_session_are_stated_as_recorded(table):
+    w = table
+    w.attend(w.sorokina)
+    w.say("Opening words.", speaker=w.sorokina)
+    Session.schedule(negotiation=w.negotiation, title="Second round", place="Kel")
+    w.session.close(by=w.membership(w.head))
+    w.session.refresh_from_db()
+    late = w.say("Closing words.", speaker=w.reyes, by=w.other_note_taker, captured_at=w.session.ended_at)
+    assert late.recorded_late
+    sentences = grounded(w.session)
+    texts = [s.text for s in sentences]
+    assert f"1 entry was recorded late (captured before the close, stored after it): {late.seq}." in texts
+    assert "Next: session 2 (Second round) at Kel." in texts
+    assert "2 statements were made on behalf of Republic of Aurelia and Severian Federation." in texts
 
 
 def test_everything_agreed_and_nothing_left_open(table):
