@@ -26,6 +26,11 @@ if TYPE_CHECKING:
     from negotiations.models import Party
 
 
+def whole_minutes(seconds: float) -> int:
+    """A sitting's length in whole minutes, half a minute rounding up."""
+    return int((seconds + 30) // 60)
+
+
 def _person(user) -> str:
     return user.get_full_name() or user.get_username()
 
@@ -256,8 +261,8 @@ def build_session_summary(session: Session) -> dict[str, Any]:
             {"name": a.participant.name, "function": a.participant.get_function_display()}
         )
     duration = None
-    if session.started_at and session.ended_at:
-        duration = round((session.ended_at - session.started_at).total_seconds() / 60)
+    if session.started_at and session.ended_at and session.ended_at >= session.started_at:
+        duration = whole_minutes((session.ended_at - session.started_at).total_seconds())
     header = {
         "negotiation": negotiation.title,
         "classification": negotiation.classification,
@@ -474,61 +479,255 @@ def build_session_summary(session: Session) -> dict[str, Any]:
     }
 
 
+# ---- the narrative ----------------------------------------------------------------
+#
+# Every sentence of the drafted narrative is made from one fact: a small
+# claim (a kind and its values) read from the summary, which is read from
+# the shared record. A sentence says what its fact holds and nothing more,
+# so that each can be checked against the record (the narrative-grounding
+# test does, from the database). Internal entries never reach the summary,
+# so they never reach the narrative either.
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One claim about the record: ``kind`` names what it is about (e.g.
+    ``attendance``, ``duration``), ``values`` hold what the record says."""
+
+    kind: str
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    fact: Fact
+
+
 def _quoted(text: str) -> str:
     return f"“{text}”"
 
 
-def draft_narrative(content: dict[str, Any]) -> str:
-    """A short account assembled from the summary's own facts and quotes."""
-    h = content["header"]
-    present = sum(len(group["participants"]) for group in h["attendance"])
-    parties = [group["party"] for group in h["attendance"]]
-    lines = [
-        f"Session {h['session_number']} ({h['title']}) of {h['negotiation']}"
-        + (f" met at {h['place']}" if h["place"] else " met")
-        + (f" on {h['date']}" if h["date"] else "")
-        + (f" for {h['duration_minutes']} minutes" if h["duration_minutes"] is not None else "")
-        + f", with {present} participant{'s' if present != 1 else ''} from {', '.join(parties)}."
+def _count(n: int, one: str, many: str | None = None) -> str:
+    """``1 minute``, ``2 minutes``, ``1 entry``, ``3 entries``."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def _was(n: int) -> str:
+    return "was" if n == 1 else "were"
+
+
+def _names(names: list[str]) -> str:
+    """``A``, ``A and B``, ``A, B and C``."""
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def spoken_length(minutes: int) -> str:
+    """``less than a minute``, ``1 minute``, ``2 hours and 5 minutes``."""
+    if minutes < 1:
+        return "less than a minute"
+    hours, rest = divmod(minutes, 60)
+    parts = ([_count(hours, "hour")] if hours else []) + ([_count(rest, "minute")] if rest else [])
+    return " and ".join(parts)
+
+
+def _opening(h: dict[str, Any]) -> Sentence:
+    started = h.get("started_at")
+    date = started[:10] if started else None
+    fact = Fact(
+        "session",
+        {
+            "number": h["session_number"],
+            "title": h["title"],
+            "negotiation": h["negotiation"],
+            "place": h["place"] or None,
+            "started_on": date,
+        },
+    )
+    where = f" at {h['place']}" if h["place"] else ""
+    if date is None:
+        return Sentence(
+            f"Session {h['session_number']} ({h['title']}) of {h['negotiation']}{where} has not started.", fact
+        )
+    return Sentence(f"Session {h['session_number']} ({h['title']}) of {h['negotiation']} met{where} on {date}.", fact)
+
+
+def _attendance(content: dict[str, Any]) -> list[Sentence]:
+    """What attendance records, party by party, and, where it leaves a
+    speaking party out, on whose behalf statements were made."""
+    groups = content["header"]["attendance"]
+    attending = {g["party"] for g in groups if g["participants"]}
+    out = []
+    if not attending:
+        out.append(Sentence("Attendance was not recorded.", Fact("attendance_not_recorded", {})))
+    for g in groups:
+        people = g["participants"]
+        if people:
+            listed = ", ".join(f"{p['name']} ({p['function'].lower()})" for p in people)
+            out.append(
+                Sentence(
+                    f"Attending for {g['party']}: {listed}.",
+                    Fact(
+                        "attendance",
+                        {"party": g["party"], "participants": [(p["name"], p["function"]) for p in people]},
+                    ),
+                )
+            )
+        elif attending:
+            out.append(
+                Sentence(f"No attendance was recorded for {g['party']}.", Fact("no_attendance", {"party": g["party"]}))
+            )
+    by_party = Counter(s["party"] for s in content.get("statements", []) if s["party"])
+    if set(by_party) - attending:
+        parties = sorted(by_party)
+        n = sum(by_party.values())
+        out.append(
+            Sentence(
+                f"{_count(n, 'statement')} {_was(n)} made on behalf of {_names(parties)}.",
+                Fact("statements", {"count": n, "parties": parties}),
+            )
+        )
+    return out
+
+
+def _duration(h: dict[str, Any]) -> list[Sentence]:
+    minutes = h.get("duration_minutes")
+    if minutes is None or not h.get("started_at") or not h.get("ended_at"):
+        return []
+    fact = Fact("duration", {"started_at": h["started_at"], "ended_at": h["ended_at"], "minutes": minutes})
+    return [Sentence(f"The sitting lasted {spoken_length(minutes)}.", fact)]
+
+
+def _agreed(content: dict[str, Any]) -> list[Sentence]:
+    agreed = content["agreed"]
+    if not agreed:
+        return [Sentence("No formulation was agreed in this session.", Fact("agreed", {"count": 0, "points": []}))]
+
+    def how(a: dict[str, Any]) -> str:
+        return (" ad referendum" if a.get("ad_referendum") else "") + (" provisionally" if a.get("provisional") else "")
+
+    points = "; ".join(f"point {a['point_number']} ({a['point']}){how(a)}" for a in agreed)
+    fact = Fact(
+        "agreed",
+        {
+            "count": len(agreed),
+            "points": [
+                (a["point_number"], a["formulation"], bool(a.get("ad_referendum")), bool(a.get("provisional")))
+                for a in agreed
+            ],
+        },
+    )
+    return [
+        Sentence(f"{_count(len(agreed), 'formulation')} {_was(len(agreed))} agreed in this session: {points}.", fact)
     ]
-    if content["agreed"]:
-        agreed = "; ".join(
-            f"point {a['point_number']} ({a['point']})" + (" ad referendum" if a["ad_referendum"] else "")
-            for a in content["agreed"]
-        )
-        lines.append(f"Agreed in this session: {agreed}.")
-    else:
-        lines.append("No formulation was agreed in this session.")
-    for a in content.get("awaiting_consent", []):
-        lines.append(
+
+
+def _awaiting(content: dict[str, Any]) -> list[Sentence]:
+    return [
+        Sentence(
             f"Consent to point {a['point_number']} ({a['point']}) was recorded but not confirmed by every party: "
-            f"{a['awaiting_line']}."
+            f"{a['awaiting_line']}.",
+            Fact(
+                "awaiting",
+                {"point_number": a["point_number"], "formulation": a["formulation"], "awaiting": a["awaiting"]},
+            ),
         )
-    if content["discussed"]:
-        open_points = "; ".join(
-            f"point {d['point_number']} ({d['point']}, {d['open_brackets']} open bracket{'s' if d['open_brackets'] != 1 else ''})"
-            for d in content["discussed"]
+        for a in content.get("awaiting_consent", [])
+    ]
+
+
+def _discussed(content: dict[str, Any]) -> list[Sentence]:
+    discussed = content["discussed"]
+    if not discussed:
+        return []
+
+    def brackets(n: int) -> str:
+        return f"{_count(n, 'open bracket')}" if n else "no open brackets"
+
+    points = "; ".join(f"point {d['point_number']} ({d['point']}), {brackets(d['open_brackets'])}" for d in discussed)
+    n = len(discussed)
+    fact = Fact("discussed", {"count": n, "points": [(d["point_number"], d["open_brackets"]) for d in discussed]})
+    return [Sentence(f"{_count(n, 'point')} {_was(n)} discussed without agreement: {points}.", fact)]
+
+
+def _disputes(content: dict[str, Any]) -> list[Sentence]:
+    disputes = content.get("disputes", [])
+    if not disputes:
+        return []
+    by = sorted({r["delegation"] for d in disputes for r in d["readings"][1:]})
+    n = len(disputes)
+    out = [
+        Sentence(
+            f"{_count(n, 'line')} of the shared record {'carries' if n == 1 else 'carry'} a differing reading, "
+            f"recorded by {_names(by)}.",
+            Fact("disputed_lines", {"count": n, "by": by}),
         )
-        lines.append(f"Discussed without agreement: {open_points}.")
-    for dispute in content.get("disputes", []):
-        who = f" ({dispute['speaker']})" if dispute["speaker"] else ""
-        readings = "; ".join(f"{r['reads']} {_quoted(r['text'])}" for r in dispute["readings"])
-        lines.append(f"The records differ on entry {dispute['seq']}{who}: {readings}.")
+    ]
+    for d in disputes:
+        who = f" ({d['speaker']})" if d["speaker"] else ""
+        readings = "; ".join(f"{r['reads']} {_quoted(r['text'])}" for r in d["readings"])
+        fact = Fact("dispute", {"seq": d["seq"], "readings": [(r["delegation"], r["text"]) for r in d["readings"]]})
+        out.append(Sentence(f"The records differ on entry {d['seq']}{who}: {readings}.", fact))
+    return out
+
+
+def _decisions(content: dict[str, Any]) -> list[Sentence]:
+    out = []
     for decision in content["decisions"]:
-        lines.append(f"Decision recorded: {_quoted(decision['text'])}")
+        seq = decision["sources"][0]["seq"] if decision.get("sources") else None
+        out.append(
+            Sentence(
+                f"Decision recorded: {_quoted(decision['text'])}",
+                Fact("decision", {"seq": seq, "text": decision["text"]}),
+            )
+        )
         for r in decision.get("readings", []):
-            lines.append(f"  ({r['reads']} {_quoted(r['text'])})")
+            fact = Fact("reading", {"of": seq, "delegation": r["delegation"], "text": r["text"]})
+            out.append(Sentence(f"  ({r['reads']} {_quoted(r['text'])})", fact))
+    return out
+
+
+def _tail(content: dict[str, Any]) -> list[Sentence]:
+    out = []
     if content["action_items"]:
         n = len(content["action_items"])
-        lines.append(f"{n} action item{'s were' if n != 1 else ' was'} recorded.")
+        out.append(Sentence(f"{_count(n, 'action item')} {_was(n)} recorded.", Fact("action_items", {"count": n})))
     late = content.get("recorded_late", [])
     if late:
-        lines.append(
-            f"{len(late)} entr{'ies were' if len(late) != 1 else 'y was'} recorded late (captured before the close, "
-            f"stored after it): {', '.join(str(seq) for seq in late)}."
+        out.append(
+            Sentence(
+                f"{_count(len(late), 'entry', 'entries')} {_was(len(late))} recorded late (captured before the close, "
+                f"stored after it): {', '.join(str(seq) for seq in late)}.",
+                Fact("recorded_late", {"seqs": list(late)}),
+            )
         )
-    if content["next_session"]:
-        nxt = content["next_session"]
-        lines.append(
-            f"Next: session {nxt['number']} ({nxt['title']})" + (f" at {nxt['place']}." if nxt["place"] else ".")
-        )
-    return "\n".join(lines)
+    nxt = content.get("next_session")
+    if nxt:
+        fact = Fact("next_session", {"number": nxt["number"], "title": nxt["title"], "place": nxt["place"] or None})
+        where = f" at {nxt['place']}" if nxt["place"] else ""
+        out.append(Sentence(f"Next: session {nxt['number']} ({nxt['title']}){where}.", fact))
+    return out
+
+
+def narrative_sentences(content: dict[str, Any]) -> list[Sentence]:
+    """The drafted narrative sentence by sentence, each with the fact of the
+    record it states."""
+    h = content["header"]
+    return [
+        _opening(h),
+        *_duration(h),
+        *_attendance(content),
+        *_agreed(content),
+        *_awaiting(content),
+        *_discussed(content),
+        *_disputes(content),
+        *_decisions(content),
+        *_tail(content),
+    ]
+
+
+def draft_narrative(content: dict[str, Any]) -> str:
+    """A short account of the session, one fact of the record per sentence."""
+    return "\n".join(s.text for s in narrative_sentences(content))

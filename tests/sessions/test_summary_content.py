@@ -135,9 +135,12 @@ def test_counts_and_the_next_session(content):
 
 def test_the_narrative_is_assembled_from_the_record(content):
     text = draft_narrative(content)
-    assert "Session 1 (Opening round) of Strait talks met at Port Calder on 2026-11-18 for 90 minutes" in text
-    assert "Agreed in this session: point 1 (Navigation)." in text
-    assert "Discussed without agreement: point 2 (Quotas, 2 open brackets)." in text
+    assert "Session 1 (Opening round) of Strait talks met at Port Calder on 2026-11-18." in text
+    assert "The sitting lasted 1 hour and 30 minutes." in text
+    assert "Attending for Republic of Aurelia: Tomas Reyes (expert)." in text
+    assert "Attending for Severian Federation: Yelena Sorokina (head of delegation)." in text
+    assert "1 formulation was agreed in this session: point 1 (Navigation)." in text
+    assert "1 point was discussed without agreement: point 2 (Quotas), 2 open brackets." in text
     assert "“Next meeting on Monday.”" in text
 
 
@@ -280,6 +283,7 @@ def test_the_narrative_names_the_disputes_and_the_awaited_confirmations(disputed
         "Severia's record reads “We will not accept any quota set without us.”."
     ) in text
     assert "Decision recorded: “Experts meet in March.”\n  (Severia's record reads “Experts meet in April.”)" in text
+    assert "2 lines of the shared record carry a differing reading, recorded by Severia." in text
     assert "1 entry was recorded late" in text
 
 
