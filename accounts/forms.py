@@ -19,6 +19,8 @@ class SignInForm(AuthenticationForm):
     )
 
     def clean(self):
+        if self.errors.pop("username", None):  # a username no account can have (a NUL, too long): no match either
+            raise ValidationError(WRONG, code="invalid_login")
         username = self.cleaned_data.get("username")
         password = self.cleaned_data.get("password")
         self.device = None

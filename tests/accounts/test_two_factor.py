@@ -137,6 +137,7 @@ def test_the_api_refuses_a_token_without_a_code_for_a_member_of_such_a_negotiati
     assert answer.status_code == 200
 
 
+@pytest.mark.django_db(transaction=True)  # the event stream authorises on a thread (and connection) of its own
 def test_a_token_issued_without_a_code_cannot_open_a_negotiation_that_requires_one(client, world):
     raw = ApiToken.issue(world.note_taker)  # issued before the head required two-factor
     require_two_factor(world)
