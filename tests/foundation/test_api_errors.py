@@ -85,7 +85,15 @@ def test_the_openapi_document_lists_each_operations_error_statuses_with_the_erro
     entries = schema["paths"]["/api/v1/sessions/{session_id}/entries"]
     assert sorted(entries["post"]["responses"]) == ["200", "201", "400", "401", "403", "404", "409", "413", "503"]
     assert sorted(entries["get"]["responses"]) == ["200", "400", "401", "404", "503"]
-    assert sorted(schema["paths"]["/api/v1/auth/token"]["post"]["responses"]) == ["200", "400", "401", "403", "413", "429", "503"]
+    assert sorted(schema["paths"]["/api/v1/auth/token"]["post"]["responses"]) == [
+        "200",
+        "400",
+        "401",
+        "403",
+        "413",
+        "429",
+        "503",
+    ]
     error = entries["post"]["responses"]["409"]["content"]["application/json"]["schema"]
     assert error == {"$ref": "#/components/schemas/Error"}
     assert schema["components"]["schemas"]["Error"]["required"] == ["detail"]
