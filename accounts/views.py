@@ -9,8 +9,9 @@ from django.contrib.auth.views import LoginView
 from django.contrib.sessions.models import Session
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -102,9 +103,16 @@ def negotiation_two_factor(request: HttpRequest, negotiation_id: UUID) -> HttpRe
     """A head requires (or stops requiring) two-factor sign-in for the negotiation."""
     negotiation, access = get_for_user(request.user, Negotiation, negotiation_id, roles=HEAD_ROLES)
     required = request.POST.get("required") == "on"
-    negotiation.set_two_factor(
-        required=required, by=access.membership, verified=signed_in_with_two_factor(request.user)
-    )
+    verified = signed_in_with_two_factor(request.user)
+    if required and not verified and not negotiation.requires_two_factor:
+        # Not a dead end: set it up (or give the code), come back and save again.
+        messages.info(
+            request,
+            "Before you require two-factor sign-in for the negotiation, use it yourself: set up your authenticator "
+            "app (or give its code), then save the setting again.",
+        )
+        return redirect(f"{reverse('accounts:two_factor')}?{urlencode({'next': negotiation.get_absolute_url()})}")
+    negotiation.set_two_factor(required=required, by=access.membership, verified=verified)
     if required:
         messages.success(request, "Members now open this negotiation only after signing in with a code.")
     else:

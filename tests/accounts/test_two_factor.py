@@ -101,11 +101,13 @@ def test_an_outsider_still_gets_404_not_a_request_for_a_code(client, world):
     assert client.get(world.negotiation.get_absolute_url()).status_code == 404
 
 
-def test_a_head_must_have_signed_in_with_a_code_before_requiring_it(client, world):
+def test_a_head_who_has_not_signed_in_with_a_code_is_taken_to_set_it_up_before_requiring_it(client, world):
     client.force_login(world.head)
     response = client.post(f"/negotiations/{world.negotiation.public_id}/two-factor", {"required": "on"})
-    assert response.status_code == 403
-    assert "Set up two-factor sign-in for yourself first" in response.content.decode()
+    assert response.status_code == 302
+    assert response.url == f"/account/two-factor/?next=%2Fnegotiations%2F{world.negotiation.public_id}%2F"
+    page = client.get(response.url).content.decode()
+    assert "use it yourself" in page and f'value="/negotiations/{world.negotiation.public_id}/"' in page
     world.negotiation.refresh_from_db()
     assert not world.negotiation.requires_two_factor
 
@@ -137,6 +139,7 @@ def test_the_api_refuses_a_token_without_a_code_for_a_member_of_such_a_negotiati
     assert answer.status_code == 200
 
 
+@pytest.mark.django_db(transaction=True)  # the stream authorises on a pool thread, with its own connection
 def test_a_token_issued_without_a_code_cannot_open_a_negotiation_that_requires_one(client, world):
     raw = ApiToken.issue(world.note_taker)  # issued before the head required two-factor
     require_two_factor(world)
