@@ -7,6 +7,7 @@ from base64 import b32encode
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from negotiations.models import ApiToken
@@ -208,3 +209,16 @@ def test_the_switch_is_on_the_negotiation_page_for_heads_only(client, world):
     assert (
         "Members must sign in with two-factor" not in client.get(world.negotiation.get_absolute_url()).content.decode()
     )
+
+
+def test_after_many_wrong_codes_the_two_factor_page_says_to_wait_not_that_the_right_code_is_wrong(client, world):
+    client.force_login(world.head)
+    device = enrol(client)
+    client.logout()
+    client.force_login(world.head)  # a new session, not opened with a code
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        throttling_failure_count=8, throttling_failure_timestamp=timezone.now()
+    )
+    page = client.post("/account/two-factor/", {"otp_token": code_for(device, steps_ahead=1)}).content.decode()
+    assert "Too many wrong codes in a row: wait" in page
+    assert "does not match" not in page
