@@ -9,10 +9,12 @@ from django.contrib.auth.views import LoginView
 from django.contrib.sessions.models import Session
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
+from django_otp.models import MAX_THROTTLE_DELAY_SECONDS
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.forms import SignInForm, TokenCodeForm
@@ -75,17 +77,28 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         )
     form = TokenCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["otp_token"].strip()):
+        allowed, _ = device.verify_is_allowed()
+        if not allowed:  # after wrong codes each new try waits longer (1, 2, 4 ... seconds): say so
+            wait = min(
+                device.get_throttle_factor() * 2 ** (device.throttling_failure_count - 1), MAX_THROTTLE_DELAY_SECONDS
+            )
+            left = wait - (timezone.now() - device.throttling_failure_timestamp).total_seconds()
+            form.add_error(
+                "otp_token",
+                f"Too many wrong codes in a row: wait {max(1, round(left))} seconds, then try the code your app shows.",
+            )
+        elif device.verify_token(form.cleaned_data["otp_token"].strip()):
             if enrolling:
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
                 messages.success(request, "Two-factor sign-in is on: from now on you sign in with a code too.")
             otp_login(request, device)
             return redirect(next_url or "accounts:account")
-        form.add_error(
-            "otp_token",
-            "That code does not match. Check that your device's clock is right and type the code shown now.",
-        )
+        else:
+            form.add_error(
+                "otp_token",
+                "That code does not match. Check that your device's clock is right and type the code shown now.",
+            )
     context = {
         "form": form,
         "enrolling": enrolling,
@@ -102,9 +115,16 @@ def negotiation_two_factor(request: HttpRequest, negotiation_id: UUID) -> HttpRe
     """A head requires (or stops requiring) two-factor sign-in for the negotiation."""
     negotiation, access = get_for_user(request.user, Negotiation, negotiation_id, roles=HEAD_ROLES)
     required = request.POST.get("required") == "on"
-    negotiation.set_two_factor(
-        required=required, by=access.membership, verified=signed_in_with_two_factor(request.user)
-    )
+    verified = signed_in_with_two_factor(request.user)
+    if required and not verified and not negotiation.requires_two_factor:
+        # Not a dead end: set it up (or give the code), come back and save again.
+        messages.info(
+            request,
+            "Before you require two-factor sign-in for the negotiation, use it yourself: set up your authenticator "
+            "app (or give its code), then save the setting again.",
+        )
+        return redirect(f"{reverse('accounts:two_factor')}?{urlencode({'next': negotiation.get_absolute_url()})}")
+    negotiation.set_two_factor(required=required, by=access.membership, verified=verified)
     if required:
         messages.success(request, "Members now open this negotiation only after signing in with a code.")
     else:

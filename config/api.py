@@ -11,7 +11,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as PayloadInvalid
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer
+from ninja.security.session import SessionAuth
 
 from accounts.api import router as accounts_router
 from accounts.models import LoginLocked
@@ -21,8 +22,19 @@ from agreements.models import AgreementRefused
 from config.outage import database_unavailable
 from negotiations.api import router as negotiations_router
 from negotiations.models import ApiToken, Negotiation, TokenRefused
+from negotiations.text import Line
 from sessions.api import router as sessions_router
 from sessions.models import ApprovalStale, ClientIdReused, CorrectionConflict, NarrativeConflict, SessionClosed
+
+
+class BrowserSession(SessionAuth):
+    """The signed-in browser (the console), with its CSRF token. A request without a signed-in session has
+    nothing to check: it is answered 401 (authentication required), not "CSRF check Failed"."""
+
+    def __call__(self, request: HttpRequest):
+        if not request.user.is_authenticated:
+            return None
+        return super().__call__(request)
 
 
 class BearerToken(HttpBearer):
@@ -107,7 +119,7 @@ api = VerbatimAPI(
     description="The record of diplomatic negotiations. Authenticate with POST /auth/token, "
     "then send `Authorization: Bearer <token>`.",
     # Bearer tokens for API clients; the signed-in browser (the console) uses its session, with CSRF.
-    auth=[BearerToken(), django_auth],
+    auth=[BearerToken(), BrowserSession()],
     urls_namespace="api",
 )
 
@@ -213,7 +225,9 @@ class TokenIn(Schema):
     username: str
     password: str
     otp: str = Field("", description="The current code of your authenticator app, if you set up two-factor sign-in")
-    name: str = Field("", max_length=100, description="A label for the token, shown when you list your tokens")
+    name: Line("token name", 100, required=False) = Field(  # type: ignore[valid-type]
+        "", description="A label for the token, shown when you list your tokens"
+    )
     days: int | None = Field(None, ge=1, description="A lifetime shorter than the default, in days")
 
 

@@ -64,6 +64,7 @@ class Verdict:
     matches: bool
     line: str  # "match: ..." or "mismatch: ..."
     issued: str  # what the issued-files registry says about these bytes
+    subject: str = ""  # on a match, the record in words ("the shared minutes of session 1, ...")
 
     @property
     def text(self) -> str:
@@ -300,6 +301,19 @@ def _issued(content: bytes, known: bool, matches: bool = False) -> str:
     return f"An identical file was issued on {issued.issued_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC to {to}."
 
 
+def described(record: dict[str, Any]) -> str:
+    """A record in words, for people: which minutes or agreed text of which negotiation."""
+    try:
+        r, negotiation = record["record"], record["negotiation"]["title"]
+        version = "shared" if r["version"] == "shared" else "internal"
+        if r["kind"] == "minutes":
+            session = record["session"]
+            return f"the {version} minutes of session {session['number']}, {session['title']}, of {negotiation}"
+        return f"the {version} agreed text to date of {negotiation}"
+    except (KeyError, TypeError):
+        return ""
+
+
 def verify(name: str, content: bytes, *, user: AbstractBaseUser | None = None) -> Verdict:
     """The verdict on one file. With ``user``, as that user may know the
     record (the verify page); without, as the operator (the command)."""
@@ -349,4 +363,5 @@ def verify(name: str, content: bytes, *, user: AbstractBaseUser | None = None) -
         True,
         f"match: {name} is the record {carried.names} as this database holds it, {shown}.",
         _issued(content, True, matches=True),
+        described(held),
     )

@@ -7,6 +7,7 @@ from base64 import b32encode
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from negotiations.models import ApiToken
@@ -101,11 +102,13 @@ def test_an_outsider_still_gets_404_not_a_request_for_a_code(client, world):
     assert client.get(world.negotiation.get_absolute_url()).status_code == 404
 
 
-def test_a_head_must_have_signed_in_with_a_code_before_requiring_it(client, world):
+def test_a_head_who_has_not_signed_in_with_a_code_is_taken_to_set_it_up_before_requiring_it(client, world):
     client.force_login(world.head)
     response = client.post(f"/negotiations/{world.negotiation.public_id}/two-factor", {"required": "on"})
-    assert response.status_code == 403
-    assert "Set up two-factor sign-in for yourself first" in response.content.decode()
+    assert response.status_code == 302
+    assert response.url == f"/account/two-factor/?next=%2Fnegotiations%2F{world.negotiation.public_id}%2F"
+    page = client.get(response.url).content.decode()
+    assert "use it yourself" in page and f'value="/negotiations/{world.negotiation.public_id}/"' in page
     world.negotiation.refresh_from_db()
     assert not world.negotiation.requires_two_factor
 
@@ -206,3 +209,16 @@ def test_the_switch_is_on_the_negotiation_page_for_heads_only(client, world):
     assert (
         "Members must sign in with two-factor" not in client.get(world.negotiation.get_absolute_url()).content.decode()
     )
+
+
+def test_after_many_wrong_codes_the_two_factor_page_says_to_wait_not_that_the_right_code_is_wrong(client, world):
+    client.force_login(world.head)
+    device = enrol(client)
+    client.logout()
+    client.force_login(world.head)  # a new session, not opened with a code
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        throttling_failure_count=8, throttling_failure_timestamp=timezone.now()
+    )
+    page = client.post("/account/two-factor/", {"otp_token": code_for(device, steps_ahead=1)}).content.decode()
+    assert "Too many wrong codes in a row: wait" in page
+    assert "does not match" not in page

@@ -295,6 +295,13 @@ def test_the_page_does_not_tell_one_delegation_about_anothers_internal_version(s
     assert "that this instance does not hold" in other and "issued" in other and "to head" not in other
 
 
+def test_the_page_says_in_words_which_record_a_matching_file_is_and_that_a_changed_one_does_not_match(scene, client):
+    body = upload(client, scene.reviewer, "minutes.md", scene.files["md"]).content.decode()
+    assert "The file is the record: the shared minutes of session 2, Second round, of Strait talks." in body
+    changed = upload(client, scene.reviewer, "minutes.md", THROAT["md"](scene.files["md"])).content.decode()
+    assert "The file does not match the record." in changed and "The file is the record" not in changed
+
+
 def test_the_page_refuses_a_file_over_the_limit_and_asks_for_a_file(scene, client, settings):
     settings.VERIFY_UPLOAD_MAX_BYTES = 20_000
     assert len(scene.files["md"]) < 20_000 < len(scene.files["pdf"])

@@ -290,6 +290,13 @@ def test_the_negotiation_page_shows_when_the_record_was_verified(rich, client):
     assert "Record verified at" in page_text(client, rich.other_head, rich.negotiation)
 
 
+def test_the_negotiation_page_says_when_the_record_has_not_been_verified_yet(rich, client):
+    """Without a scheduler (the embedded default) the check may never have run: the page says so rather than
+    saying nothing, so that a missing line is not read as a verified record."""
+    text = page_text(client, rich.head, rich.negotiation)
+    assert "Record not verified yet" in text and "manage.py verify_record" in text
+
+
 def test_the_negotiation_page_shows_the_break_and_hides_another_delegations_internal_rows(rich, client):
     alter_entry_text(rich.internal_a)
     alter_entry_text(rich.entry)
