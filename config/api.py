@@ -224,7 +224,9 @@ def database_down(request: HttpRequest, exc: Exception) -> HttpResponse:
 class TokenIn(Schema):
     username: str
     password: str
-    otp: str = Field("", description="The current code of your authenticator app, if you set up two-factor sign-in")
+    otp: str = Field(
+        "", max_length=10, description="The current code of your authenticator app, if you set up two-factor sign-in"
+    )
     name: Line("token name", 100, required=False) = Field(  # type: ignore[valid-type]
         "", description="A label for the token, shown when you list your tokens"
     )

@@ -197,6 +197,12 @@ def feed_for(session_id: int, session_key: str) -> SessionFeed:
     return feed
 
 
+GONE = (
+    "This live view has ended: your access to this negotiation, or the sign-in or API token that opened it, "
+    "no longer stands. Reload the page, or sign in again."
+)
+
+
 class SessionReader:
     """One stream's view of a session: its cursor, its member's visibility,
     what it has already shown."""
@@ -258,7 +264,7 @@ class SessionReader:
         if revocations != self.revocations or time.monotonic() - self.checked_at >= recheck_seconds():
             self.checked_at, self.revocations = time.monotonic(), revocations
             if not await sync_to_async(self._may_still_read, thread_sensitive=False)():
-                return [sse("gone", "You no longer have access to this negotiation.")], True
+                return [sse("gone", GONE)], True
         await self.feed.refresh()
         feed = self.feed
         snapshot, base = feed.entries, feed.base_pk or 0  # one consistent view for this read

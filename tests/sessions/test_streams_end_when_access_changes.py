@@ -72,7 +72,7 @@ def live(stream, scene) -> None:
 def ends_with_gone(stream) -> float:
     started = time.monotonic()
     (gone,) = stream.next_events("gone", 1, timeout=WITHIN)
-    assert "no longer have access" in gone.data
+    assert "no longer stands" in gone.data
     assert stream_ends(stream, within=2.0)
     return time.monotonic() - started
 
