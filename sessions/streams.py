@@ -259,13 +259,21 @@ class SessionReader:
         seen = self.cursor.record if entry.stream == Entry.RECORD_STREAM else self.cursor.internal
         return entry.seq > seen
 
-    async def read(self) -> tuple[list[str], bool]:
+    async def _access_ended(self) -> bool:
         revocations = hub.revocations(self.membership.user_id)
         if revocations != self.revocations or time.monotonic() - self.checked_at >= recheck_seconds():
             self.checked_at, self.revocations = time.monotonic(), revocations
-            if not await sync_to_async(self._may_still_read, thread_sensitive=False)():
-                return [sse("gone", GONE)], True
+            return not await sync_to_async(self._may_still_read, thread_sensitive=False)()
+        return False
+
+    async def read(self) -> tuple[list[str], bool]:
+        if await self._access_ended():
+            return [sse("gone", GONE)], True
         await self.feed.refresh()
+        # A revocation heard while the feed was read may concern lines written after it: ask again
+        # before showing them (cheap: only the revocation counter, unless it moved).
+        if await self._access_ended():
+            return [sse("gone", GONE)], True
         feed = self.feed
         snapshot, base = feed.entries, feed.base_pk or 0  # one consistent view for this read
         upto = snapshot[-1].pk if snapshot else base
