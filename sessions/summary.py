@@ -524,6 +524,18 @@ def _names(names: list[str]) -> str:
     return f"{', '.join(names[:-1])} and {names[-1]}"
 
 
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def day_in_words(iso_day: str) -> str:
+    """ "2026-11-26" as "26 November 2026": the narrative is part of the record, so always in English."""
+    year, month, day = (int(part) for part in iso_day[:10].split("-"))
+    return f"{day} {MONTHS[month - 1]} {year}"
+
+
 def spoken_length(minutes: int) -> str:
     """``less than a minute``, ``1 minute``, ``2 hours and 5 minutes``."""
     if minutes < 1:
@@ -551,7 +563,9 @@ def _opening(h: dict[str, Any]) -> Sentence:
         return Sentence(
             f"Session {h['session_number']} ({h['title']}) of {h['negotiation']}{where} has not started.", fact
         )
-    return Sentence(f"Session {h['session_number']} ({h['title']}) of {h['negotiation']} met{where} on {date}.", fact)
+    return Sentence(
+        f"Session {h['session_number']} ({h['title']}) of {h['negotiation']} met{where} on {day_in_words(date)}.", fact
+    )
 
 
 def _attendance(content: dict[str, Any]) -> list[Sentence]:

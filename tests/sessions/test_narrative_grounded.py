@@ -106,7 +106,9 @@ def check(sentence, session: Session) -> None:
         assert f"Session {session.number} ({session.title}) of {n.title}" in text
         assert (f" at {session.place}" in text) == bool(session.place)
         if session.started_at:
-            assert text.endswith(f"met{' at ' + session.place if session.place else ''} on {v['started_on']}.")
+            day = session.started_at.date()
+            in_words = f"{day.day} {day.strftime('%B')} {day.year}"  # the record's own language: English
+            assert text.endswith(f"met{' at ' + session.place if session.place else ''} on {in_words}.")
         else:
             assert text.endswith("has not started.")
     elif kind == "duration":

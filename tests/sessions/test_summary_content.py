@@ -135,7 +135,7 @@ def test_counts_and_the_next_session(content):
 
 def test_the_narrative_is_assembled_from_the_record(content):
     text = draft_narrative(content)
-    assert "Session 1 (Opening round) of Strait talks met at Port Calder on 2026-11-18." in text
+    assert "Session 1 (Opening round) of Strait talks met at Port Calder on 18 November 2026." in text
     assert "The sitting lasted 1 hour and 30 minutes." in text
     assert "Attending for Republic of Aurelia: Tomas Reyes (expert)." in text
     assert "Attending for Severian Federation: Yelena Sorokina (head of delegation)." in text
