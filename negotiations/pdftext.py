@@ -53,7 +53,7 @@ SANS = (
 TAIL = (
     "Noto Sans Math",
     "Noto Sans Symbols",
-    "Noto Sans Symbols 2",
+    "Noto Sans Symbols2",
     "Noto Color Emoji",
     "HanaMinA",
     "HanaMinB",
@@ -164,6 +164,21 @@ def coverage(chain: tuple[str, ...]) -> frozenset[int]:
     return frozenset(points)
 
 
+@functools.cache
+def chain(base: tuple[str, ...]) -> tuple[str, ...]:
+    """``base``, then ``TAIL``, then every other installed Noto family (for
+    the scripts ``base`` does not name: Bengali, Tamil, Ethiopic, ...)."""
+    named = set(base + TAIL)
+    others = sorted(
+        family
+        for family in _installed()
+        if family.startswith("Noto ")
+        and family not in named
+        and not any(word in family for word in (" Mono", " UI", " Display", "Unjoined"))
+    )
+    return base + TAIL + tuple(others)
+
+
 def missing_families() -> list[str]:
     installed = _installed()
     return [family for family in dict.fromkeys(SERIF + SANS + TAIL) if family not in installed]
@@ -180,7 +195,7 @@ def drawable(char: str) -> bool:
         return False
     if _within(point, IGNORABLE):
         return True
-    return point in coverage(SERIF + TAIL) and point in coverage(SANS + TAIL)
+    return point in coverage(chain(SERIF)) and point in coverage(chain(SANS))
 
 
 def label(char: str) -> str:
@@ -261,7 +276,7 @@ def prepare(envelope: dict[str, Any]) -> dict[str, Any]:
     return {
         **envelope,
         "record": _prepared(envelope["record"]),
-        "fonts": {"serif": list(SERIF + TAIL), "sans": list(SANS + TAIL)},
+        "fonts": {"serif": list(chain(SERIF)), "sans": list(chain(SANS))},
         "undrawable": "[" + "".join(f"\\x{{{ord(c):X}}}" for c in undrawable) + "]" if undrawable else "",
         "labels": {char: label(char) for char in undrawable},
     }

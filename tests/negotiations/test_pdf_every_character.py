@@ -9,6 +9,7 @@ import copy
 import io
 import json
 import re
+import unicodedata
 import uuid
 from pathlib import Path
 
@@ -107,6 +108,27 @@ def test_private_use_and_noncharacters_are_never_drawn_while_ext_b_and_joiners_a
         assert pdftext.drawable(char), f"U+{ord(char):04X}"
 
 
+def test_every_font_of_the_chain_is_installed():
+    assert pdftext.missing_families() == []  # bin/fonts installs them
+    assert "Noto Sans Bengali" in pdftext.chain(pdftext.SERIF)  # scripts the chain does not name come after it
+    assert pdftext.drawable("\u0995")  # BENGALI LETTER KA
+
+
+def test_an_assigned_character_beyond_every_font_prints_as_its_label(world):
+    beyond = next(
+        chr(point)
+        for point in range(0x3000, 0x30000)
+        if unicodedata.category(chr(point)) not in {"Cn", "Co", "Cs"} and not pdftext.drawable(chr(point))
+    )
+    m = world.membership(world.note_taker)
+    world.session.start()
+    world.session.record_entry(membership=m, client_id=uuid.uuid4(), text=f"Mr {beyond} spoke.", kind="statement")
+    world.session.close(by=world.membership(world.head))
+    summary_build(summary=Summary.objects.create(session=world.session))
+    text = " ".join(lines_of(renderers.to_pdf(exports.prepare(exports.minutes_record(world.session), "m"))))
+    assert f"Mr {pdftext.label(beyond)} spoke." in text
+
+
 def test_a_long_word_breaks_at_the_line_end_and_every_character_stays(hard):
     for export in (hard.minutes, hard.agreed):
         lines = lines_of(renderers.to_pdf(export))
@@ -143,16 +165,34 @@ def test_open_brackets_are_counted_in_words():
     assert renderers.plural(0, "open bracket") == "0 open brackets"
 
 
-def test_the_pdf_says_1_open_bracket(world):
+def test_the_pdf_says_1_open_bracket_and_keeps_the_semicolons_of_its_captions(world):
     m = world.membership(world.note_taker)
     world.session.start()
     point = Point.open(negotiation=world.negotiation, title="Quotas")
     point.propose(text="Quotas are set [annually].", party=world.aurelia, membership=m, session=world.session)
+    pilotage = Point.open(negotiation=world.negotiation, title="Pilotage")
+    f = pilotage.propose(text="Pilots board at the buoy.", party=world.aurelia, membership=m, session=world.session)
+    f.agree(parties=[world.aurelia, world.severia], membership=m, session=world.session, ad_referendum=True)
+    f.agree(
+        parties=[world.severia],
+        membership=world.membership(world.other_note_taker),
+        session=world.session,
+        ad_referendum=True,
+    )
     world.session.close(by=world.membership(world.head))
     summary_build(summary=Summary.objects.create(session=world.session))
-    for record in (exports.minutes_record(world.session), exports.agreed_text_record(world.negotiation)):
-        text = "\n".join(lines_of(renderers.to_pdf(exports.prepare(record, "brackets"))))
+    minutes = " ".join(lines_of(renderers.to_pdf(exports.prepare(exports.minutes_record(world.session), "m"))))
+    agreed = " ".join(lines_of(renderers.to_pdf(exports.prepare(exports.agreed_text_record(world.negotiation), "a"))))
+    for text in (minutes, agreed):
         assert "1 open bracket" in text and "1 open brackets" not in text
+    assert "recorded by note_taker (Aurelia); ad referendum" in minutes
+    assert "noted by note_taker (Aurelia); confirmed by other_note_taker (Severia)" in agreed
+
+
+def test_the_template_never_puts_a_semicolon_where_typst_would_swallow_it():
+    template = (Path(settings.BASE_DIR) / "templates" / "exports" / "record.typ").read_text()
+    swallowed = re.findall(r"#[\w.()\"]+;", template)  # in markup, "#x;" ends the expression and drops the ";"
+    assert swallowed == []
 
 
 def test_the_carried_record_stays_exact_with_placeholders_and_breaks_only_in_print(hard):
