@@ -276,6 +276,8 @@ def prepare(envelope: dict[str, Any]) -> dict[str, Any]:
     return {
         **envelope,
         "record": _prepared(envelope["record"]),
+        "approval_line": _prepared(envelope["approval_line"]),
+        "corrigendum_lines": _prepared(envelope["corrigendum_lines"]),
         "fonts": {"serif": list(chain(SERIF)), "sans": list(chain(SANS))},
         "undrawable": "[" + "".join(f"\\x{{{ord(c):X}}}" for c in undrawable) + "]" if undrawable else "",
         "labels": {char: label(char) for char in undrawable},
