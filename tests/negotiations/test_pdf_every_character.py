@@ -113,7 +113,8 @@ def test_private_use_and_noncharacters_are_never_drawn_while_ext_b_and_joiners_a
 def test_every_font_of_the_chain_is_installed():
     assert pdftext.missing_families() == []  # bin/fonts installs them
     assert "Noto Sans Bengali" in pdftext.chain(pdftext.SERIF)  # scripts the chain does not name come after it
-    assert pdftext.drawable("\u0995")  # BENGALI LETTER KA
+    for char in ("\u0995", "\u0b95", "\u1200"):  # Bengali KA, Tamil KA, Ethiopic HA
+        assert pdftext.drawable(char)
 
 
 def test_an_assigned_character_beyond_every_font_prints_as_its_label(world):
@@ -150,7 +151,10 @@ def test_only_runs_wider_than_the_limit_in_scripts_safe_to_break_get_break_oppor
     assert pdftext.BREAK in pdftext.break_long_runs("M" * 60)
     thai = CORPUS["thai"] * 5
     arabic = "بموجب" * 20
-    assert pdftext.break_long_runs(thai) == thai and pdftext.break_long_runs(arabic) == arabic
+    devanagari = CORPUS["devanagari"].replace(" ", "") * 5
+    cjk = "双方同意本条款" * 20
+    for run in (thai, arabic, devanagari, cjk):
+        assert pdftext.break_long_runs(run) == run
     assert pdftext.break_long_runs("internationalization") == "internationalization"
     assert pdftext.break_long_runs("e\u0301" * 60).count(pdftext.BREAK) == 59  # never before a combining mark
 
