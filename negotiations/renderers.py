@@ -134,6 +134,11 @@ def consent_lines(item: dict[str, Any]) -> list[str]:
     return [f"Accepted by {', '.join(item.get('consenting_parties', []))}"]
 
 
+def plural(count: int, noun: str) -> str:
+    """ "1 open bracket", "2 open brackets": the template's ``plural`` says the same."""
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
 def _late(item: dict[str, Any]) -> str:
     return " (recorded late)" if item.get("recorded_late") else ""
 
@@ -271,8 +276,10 @@ def _md_minutes(export: Export) -> list[str]:
             out += [f"- {md_inline(line)}" for line in consent_lines(a)] + [""]
     out += ["### Open points", ""]
     for d in summary["discussed"]:
-        brackets = f"{d['open_brackets']} open bracket{'s' if d['open_brackets'] != 1 else ''}"
-        out += [f"**Point {d['point_number']}. {md_inline(d['point'])}** ({brackets})", ""]
+        out += [
+            f"**Point {d['point_number']}. {md_inline(d['point'])}** ({plural(d['open_brackets'], 'open bracket')})",
+            "",
+        ]
         for p in d["positions"]:
             language = f" ({md_inline(p['language'])})" if p["language"] else ""
             out += [f"*{md_inline(p['party'])}*{language}:", "", _quote(p["text"]), ""]
@@ -526,9 +533,8 @@ def to_docx(export: Export) -> bytes:
                 consents(a)
         doc.add_heading("Open points", level=1)
         for d in summary["discussed"]:
-            n = d["open_brackets"]
             doc.add_heading(
-                f"Point {d['point_number']}. {d['point']} ({n} open bracket{'s' if n != 1 else ''})", level=2
+                f"Point {d['point_number']}. {d['point']} ({plural(d['open_brackets'], 'open bracket')})", level=2
             )
             for pos in d["positions"]:
                 attribution(f"{pos['party']}{' · ' + pos['language'] if pos['language'] else ''}")
@@ -636,6 +642,13 @@ def _carry_in_docx(doc, export: Export) -> None:
 # ---- PDF (Typst) -------------------------------------------------------------------
 
 
+def _pdf_data(export: Export) -> str:
+    """The envelope as Typst sets it: see ``negotiations.pdftext``."""
+    from negotiations import pdftext
+
+    return json.dumps(pdftext.prepare(_envelope(export)), ensure_ascii=False)
+
+
 def to_pdf(export: Export) -> bytes:
     """PDF/A-3b set by Typst, with the carried record attached as an
     associated file. The record goes in as JSON data, never spliced into
@@ -645,7 +658,7 @@ def to_pdf(export: Export) -> bytes:
     return typst.compile(
         str(TEMPLATES / "record.typ"),
         sys_inputs={
-            "data": json.dumps(_envelope(export), ensure_ascii=False),
+            "data": _pdf_data(export),
             "carried": to_json(export).decode(),
         },
         pdf_standards=["a-3b"],
@@ -660,6 +673,6 @@ def to_png_pages(export: Export, ppi: int = 110) -> list[bytes]:
         str(TEMPLATES / "record.typ"),
         format="png",
         ppi=ppi,
-        sys_inputs={"data": json.dumps(_envelope(export), ensure_ascii=False)},
+        sys_inputs={"data": _pdf_data(export)},
     )
     return pages if isinstance(pages, list) else [pages]
