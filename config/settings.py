@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "accounts",
     "sessions.apps.SessionsConfig",
     "agreements",
+    "exports",
 ]
 
 MIDDLEWARE = [
