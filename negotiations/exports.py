@@ -269,7 +269,7 @@ def prepare(record: dict[str, Any], stem: str | None = None) -> Export:
 
 
 def render(export: Export, fmt: str) -> bytes:
-    from negotiations import renderers
+    from exports import renderers
 
     return {
         "json": renderers.to_json,

@@ -2,7 +2,7 @@
 verify_export`` and for the verify page.
 
 A Verbatim export carries its canonical record at a fixed place (see
-``negotiations.renderers``). Verification reads it from there, never from
+``exports.renderers``). Verification reads it from there, never from
 the visible text, and checks three things:
 
 (a) the carried record gives the fingerprint the file states;
@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
-from negotiations import exports, renderers
+from exports import renderers
+from negotiations import exports
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser

@@ -18,9 +18,9 @@ import django  # noqa: E402
 
 django.setup()
 
+from exports.renderers import to_png_pages  # noqa: E402
 from negotiations import exports  # noqa: E402
 from negotiations.models import Negotiation  # noqa: E402
-from negotiations.renderers import to_png_pages  # noqa: E402
 from sessions.models import Session  # noqa: E402
 
 

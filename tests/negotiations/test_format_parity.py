@@ -16,7 +16,8 @@ import pytest
 from docx import Document
 from markdown_it import MarkdownIt
 
-from negotiations import exports, renderers
+from exports import renderers
+from negotiations import exports
 from negotiations.verification import docx_visible, pdf_visible
 from tests.scene import HARD, build_rich_record
 

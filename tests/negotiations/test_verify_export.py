@@ -18,7 +18,8 @@ from docx import Document
 from pypdf import PdfReader, PdfWriter
 
 from agreements.models import Point
-from negotiations import exports, renderers
+from exports import renderers
+from negotiations import exports
 from negotiations.models import IssuedFile
 from sessions.models import Session, Summary
 from sessions.services import summary_build
