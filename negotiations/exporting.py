@@ -12,29 +12,29 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from negotiations import exports
+from exports import records
 
 
-def _file(request: HttpRequest, export: exports.Export, fmt: str, content: bytes) -> HttpResponse:
+def _file(request: HttpRequest, export: records.Export, fmt: str, content: bytes) -> HttpResponse:
     """Hand the file over, and note its SHA-256 as issued to this user (a
     file a background job rendered is noted each time it is handed over)."""
     from negotiations.models import IssuedFile
 
     IssuedFile.note(content=content, record=export.record, fingerprint=export.fingerprint, fmt=fmt, to=request.user)
-    response = HttpResponse(content, content_type=exports.FORMATS[fmt])
-    response["Content-Disposition"] = exports.content_disposition(export, fmt)
+    response = HttpResponse(content, content_type=records.FORMATS[fmt])
+    response["Content-Disposition"] = records.content_disposition(export, fmt)
     response["X-Verbatim-Fingerprint"] = f"sha256:{export.fingerprint}"
     response["Cache-Control"] = "private, no-store"
     return response
 
 
 def export_response(request: HttpRequest, fmt: str, build: Callable[[], dict[str, Any]], *, size: int) -> HttpResponse:
-    if fmt not in exports.FORMATS:
+    if fmt not in records.FORMATS:
         raise ValidationError(f"Unknown format {fmt!r}; ask for pdf, docx, md or json.")
     record = build()
-    export = exports.prepare(record)
+    export = records.prepare(record)
     if fmt in {"json", "md"} or size < settings.EXPORT_BACKGROUND_THRESHOLD:
-        return _file(request, export, fmt, exports.render(export, fmt))
+        return _file(request, export, fmt, records.render(export, fmt))
     from negotiations.models import ExportJob
 
     job = ExportJob.request(

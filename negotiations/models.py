@@ -502,16 +502,16 @@ class ExportJob(models.Model):
         return sent
 
     def run(self) -> None:
-        from negotiations import exports
+        from exports import records
 
         if not ExportJob.objects.filter(pk=self.pk, status__in=[self.Status.PENDING, self.Status.RUNNING]).update(
             status=self.Status.RUNNING, progress=10, started_at=timezone.now(), attempts=models.F("attempts") + 1
         ):
             return  # already done
-        export = exports.Export(
+        export = records.Export(
             record=self.record, fingerprint=self.fingerprint, generated_at=timezone.now(), filename_stem=self.stem
         )
-        content = exports.render(export, self.fmt)
+        content = records.render(export, self.fmt)
         ExportJob.objects.filter(pk=self.pk).update(status=self.Status.READY, progress=100, content=content)
 
 
