@@ -320,8 +320,8 @@ def point_history(request: HttpRequest, point_id: UUID):
 @router.get("/negotiations/{negotiation_id}/agreed-text.{fmt}", response={200: None, 202: dict}, tags=["exports"])
 def agreed_text_export(request: HttpRequest, negotiation_id: UUID, fmt: str):
     """The agreed text to date as pdf (PDF/A-3b), docx, md or json."""
+    from exports.delivery import export_response
     from exports.records import agreed_text_record
-    from negotiations.exporting import export_response
 
     negotiation, _ = get_for_user(request.user, Negotiation, negotiation_id)
     return export_response(

@@ -131,7 +131,7 @@ def verify_file(request: HttpRequest) -> HttpResponse:
 
 @csrf_protect
 def _verify_file(request: HttpRequest, limit: _UploadLimit) -> HttpResponse:
-    from negotiations.verification import verify
+    from exports.verification import verify
 
     verdict, problem = None, ""
     if request.method == "POST":

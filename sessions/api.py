@@ -576,8 +576,8 @@ def act_out(act: Act) -> dict:
 def session_minutes_export(request: HttpRequest, session_id: UUID, fmt: str, version: str = "shared"):
     """Official minutes as pdf (PDF/A-3b), docx, md or json. `version=internal`
     adds your own delegation's internal entries, for your delegation only."""
+    from exports.delivery import export_response
     from exports.records import minutes_record
-    from negotiations.exporting import export_response
 
     session, access = get_for_user(request.user, Session, session_id)
     internal_for = access.membership.delegation if version == "internal" else None

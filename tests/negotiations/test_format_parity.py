@@ -17,7 +17,7 @@ from docx import Document
 from markdown_it import MarkdownIt
 
 from exports import records, renderers
-from negotiations.verification import docx_visible, pdf_visible
+from exports.verification import docx_visible, pdf_visible
 from tests.scene import HARD, build_rich_record
 
 pytestmark = pytest.mark.django_db
