@@ -361,7 +361,7 @@ def page_recording_delegation_capture(actor: str) -> Any:
 
 PAGE_CASES = [
     Page("negotiations:index", "GET", lambda w: "/", lambda a: 302 if a == "anonymous" else 200),
-    Page("negotiations:verify", "GET", lambda w: "/verify", lambda a: 302 if a == "anonymous" else 200),
+    Page("exports:verify", "GET", lambda w: "/verify", lambda a: 302 if a == "anonymous" else 200),
     Page("negotiations:detail", "GET", lambda w: w.negotiation.get_absolute_url(), page_read),
     Page("sessions:detail", "GET", lambda w: w.session.get_absolute_url(), page_read),
     Page("sessions:panel", "GET", lambda w: f"/sessions/{sid(w)}/panels/agenda", page_read),
