@@ -611,7 +611,7 @@ def test_the_matrix_covers_every_page():
     names = set()
     for pattern in get_resolver().url_patterns:
         namespace = getattr(pattern, "namespace", None)
-        if namespace in {"negotiations", "sessions", "agreements"}:
+        if namespace in {"negotiations", "sessions", "agreements", "exports"}:
             names |= {f"{namespace}:{p.name}" for p in pattern.url_patterns}
     names.discard("sessions:stream")  # a stream: covered in tests/sessions/test_live_streams.py
     assert names == {case.name for case in PAGE_CASES}
