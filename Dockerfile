@@ -6,6 +6,7 @@ COPY config ./config
 COPY negotiations ./negotiations
 COPY sessions ./sessions
 COPY agreements ./agreements
+COPY exports ./exports
 RUN pip install --no-cache-dir .
 COPY . .
 RUN useradd --system --home /app verbatim && mkdir -p /app/var && chown verbatim /app/var

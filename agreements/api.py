@@ -315,18 +315,3 @@ def point_history(request: HttpRequest, point_id: UUID):
         )
     events.sort(key=lambda e: e["at"])
     return {"point": point_out(point), "events": events}
-
-
-@router.get("/negotiations/{negotiation_id}/agreed-text.{fmt}", response={200: None, 202: dict}, tags=["exports"])
-def agreed_text_export(request: HttpRequest, negotiation_id: UUID, fmt: str):
-    """The agreed text to date as pdf (PDF/A-3b), docx, md or json."""
-    from negotiations.exporting import export_response
-    from negotiations.exports import agreed_text_record
-
-    negotiation, _ = get_for_user(request.user, Negotiation, negotiation_id)
-    return export_response(
-        request,
-        fmt,
-        lambda: agreed_text_record(negotiation),
-        size=Formulation.objects.filter(point__negotiation=negotiation).count(),
-    )

@@ -20,6 +20,7 @@ from accounts.signin import WrongCredentials, sign_in
 from agreements.api import router as agreements_router
 from agreements.models import AgreementRefused
 from config.outage import database_unavailable
+from exports.api import router as exports_router
 from negotiations.api import router as negotiations_router
 from negotiations.models import ApiToken, Negotiation, TokenRefused
 from negotiations.text import Line
@@ -277,3 +278,4 @@ api.add_router("/", negotiations_router)
 api.add_router("/", sessions_router)
 api.add_router("/", agreements_router)
 api.add_router("/", accounts_router)
+api.add_router("/", exports_router)

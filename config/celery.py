@@ -63,10 +63,10 @@ class OutboxTask(Task):
 def sweep_at_start(sender=None, **kwargs) -> None:
     """A worker that starts hands every stranded job to the broker at once,
     without waiting for the next beat."""
-    from negotiations.models import ExportJob
+    from exports.delivery import sweep_jobs
     from sessions.services import summary_sweep
 
     try:
-        log.info("sweep at worker start: %s summaries, %s exports", summary_sweep(), ExportJob.sweep())
+        log.info("sweep at worker start: %s summaries, %s exports", summary_sweep(), sweep_jobs())
     except Exception:  # a failed sweep must not stop the worker; the beat sweeps again
         log.exception("the sweep at worker start failed")

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "accounts",
     "sessions.apps.SessionsConfig",
     "agreements",
+    "exports",
 ]
 
 MIDDLEWARE = [
@@ -237,6 +238,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(JOBS_SWEEP_SECONDS),
         "options": {"expires": float(JOBS_SWEEP_SECONDS)},
     }
+    # exports/tasks.py keeps the name sweep_exports had in negotiations/tasks.py
     for app, what in [("sessions", "summaries"), ("negotiations", "exports")]
 }
 # The stored record is verified against its hash chains this often (negotiations/integrity.py).

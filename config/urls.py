@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("negotiations.urls")),
     path("sessions/", include("sessions.urls")),
     path("record/", include("agreements.urls")),
+    path("", include("exports.urls")),
     path("", include("accounts.urls")),
     path("login/", SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -458,60 +459,52 @@ class ExportJob(models.Model):
         return f"{self.stem}.{self.fmt} ({self.status})"
 
     @classmethod
-    def request(cls, *, record: dict, fingerprint: str, fmt: str, stem: str, by: User) -> ExportJob:
-        from negotiations.tasks import render_export
-
-        with transaction.atomic():
-            job, created = cls.objects.get_or_create(
-                fingerprint=fingerprint, fmt=fmt, defaults={"record": record, "stem": stem, "requested_by": by}
+    def ask(cls, *, record: dict, fingerprint: str, fmt: str, stem: str, by: User) -> tuple[ExportJob, bool]:
+        """The job of this record in this format, and whether it was made
+        pending just now (new, or failed and asked for again): then the
+        caller sends it after commit (``exports.delivery.request_job``)."""
+        job, created = cls.objects.get_or_create(
+            fingerprint=fingerprint, fmt=fmt, defaults={"record": record, "stem": stem, "requested_by": by}
+        )
+        if not created and job.status == cls.Status.FAILED:
+            cls.objects.filter(pk=job.pk).update(
+                status=cls.Status.PENDING, error="", progress=0, requested_at=timezone.now(), enqueued_at=None
             )
-            if not created and job.status == cls.Status.FAILED:
-                cls.objects.filter(pk=job.pk).update(
-                    status=cls.Status.PENDING, error="", progress=0, requested_at=timezone.now(), enqueued_at=None
-                )
-                created = True
-            if created:
-                # the pending row is the intent: if the broker is down, the sweeper sends the job later
-                render_export.send_on_commit(job)
-        return job
+            created = True
+        return job, created
 
     @classmethod
-    def sweep(cls) -> int:
-        """Send the job of every export that should be rendering and is not:
-        pending and never handed to the broker (it was down) or handed long
-        ago and never started (it lost it), or running past the limit.
-        Claims by conditional update, so two sweeps send each job once.
-        Returns how many jobs it sent."""
-        from negotiations.tasks import render_export
-
-        now = timezone.now()
-        sent = 0
+    def take_back_stuck(cls, now: datetime) -> Iterator[ExportJob]:
+        """Each job running past the limit, made pending again (claimed by a
+        conditional update, so two sweeps take each back once), for the
+        caller to send."""
         limit = now - timedelta(seconds=settings.JOBS_RUNNING_LIMIT_SECONDS)
         for stuck in cls.objects.filter(status=cls.Status.RUNNING, started_at__lt=limit):
             if cls.objects.filter(pk=stuck.pk, status=cls.Status.RUNNING, started_at=stuck.started_at).update(
                 status=cls.Status.PENDING, enqueued_at=None, progress=0
             ):
-                sent += render_export.send_claimed(stuck, sent_at=None)
+                yield stuck
+
+    @classmethod
+    def stranded(cls, now: datetime) -> models.QuerySet[ExportJob]:
+        """Pending jobs past their grace that were never handed to the broker
+        (it was down) or handed long ago and never started (it lost them)."""
         grace = now - timedelta(seconds=settings.JOBS_PENDING_GRACE_SECONDS)
         requeue = now - timedelta(seconds=settings.JOBS_REQUEUE_SECONDS)
         stranded = cls.objects.filter(status=cls.Status.PENDING, requested_at__lt=grace).filter(
             models.Q(enqueued_at=None) | models.Q(enqueued_at__lt=requeue)
         )
-        for job in stranded.only("pk", "status", "enqueued_at"):
-            sent += render_export.send_claimed(job, sent_at=job.enqueued_at)
-        return sent
+        return stranded.only("pk", "status", "enqueued_at")
 
-    def run(self) -> None:
-        from negotiations import exports
-
-        if not ExportJob.objects.filter(pk=self.pk, status__in=[self.Status.PENDING, self.Status.RUNNING]).update(
-            status=self.Status.RUNNING, progress=10, started_at=timezone.now(), attempts=models.F("attempts") + 1
-        ):
-            return  # already done
-        export = exports.Export(
-            record=self.record, fingerprint=self.fingerprint, generated_at=timezone.now(), filename_stem=self.stem
+    def start(self) -> bool:
+        """Claim the job for this run; False when it is already done."""
+        return bool(
+            ExportJob.objects.filter(pk=self.pk, status__in=[self.Status.PENDING, self.Status.RUNNING]).update(
+                status=self.Status.RUNNING, progress=10, started_at=timezone.now(), attempts=models.F("attempts") + 1
+            )
         )
-        content = exports.render(export, self.fmt)
+
+    def finish(self, content: bytes) -> None:
         ExportJob.objects.filter(pk=self.pk).update(status=self.Status.READY, progress=100, content=content)
 
 

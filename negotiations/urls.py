@@ -8,5 +8,4 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("negotiations/<uuid:negotiation_id>/", views.detail, name="detail"),
     path("search", views.search, name="search"),
-    path("verify", views.verify_file, name="verify"),
 ]

@@ -18,22 +18,22 @@ import django  # noqa: E402
 
 django.setup()
 
-from negotiations import exports  # noqa: E402
+from exports import records  # noqa: E402
+from exports.renderers import to_png_pages  # noqa: E402
 from negotiations.models import Negotiation  # noqa: E402
-from negotiations.renderers import to_png_pages  # noqa: E402
 from sessions.models import Session  # noqa: E402
 
 
 def main() -> None:
     docs = ROOT / "docs"
     session = Session.objects.get(number=1, negotiation__title__startswith="Aurelia")
-    minutes = exports.prepare(exports.minutes_record(session), "minutes")
+    minutes = records.prepare(records.minutes_record(session), "minutes")
     for i, page in enumerate(to_png_pages(minutes), start=1):
         (docs / f"minutes-page-{i}.png").write_bytes(page)
-    agreed = exports.prepare(exports.agreed_text_record(Negotiation.objects.get(pk=session.negotiation_id)), "agreed")
+    agreed = records.prepare(records.agreed_text_record(Negotiation.objects.get(pk=session.negotiation_id)), "agreed")
     for i, page in enumerate(to_png_pages(agreed), start=1):
         (docs / f"agreed-text-page-{i}.png").write_bytes(page)
-    (docs / "minutes-sample.pdf").write_bytes(exports.render(minutes, "pdf"))
+    (docs / "minutes-sample.pdf").write_bytes(records.render(minutes, "pdf"))
 
 
 if __name__ == "__main__":

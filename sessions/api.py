@@ -570,22 +570,3 @@ def act_out(act: Act) -> dict:
         "created_at": act.created_at,
         "digest": act.digest,
     }
-
-
-@router.get("/sessions/{session_id}/minutes.{fmt}", response={200: None, 202: dict}, tags=["exports"])
-def session_minutes_export(request: HttpRequest, session_id: UUID, fmt: str, version: str = "shared"):
-    """Official minutes as pdf (PDF/A-3b), docx, md or json. `version=internal`
-    adds your own delegation's internal entries, for your delegation only."""
-    from negotiations.exporting import export_response
-    from negotiations.exports import minutes_record
-
-    session, access = get_for_user(request.user, Session, session_id)
-    internal_for = access.membership.delegation if version == "internal" else None
-    if version not in {"shared", "internal"}:
-        raise ValidationError("version is 'shared' (default) or 'internal' (your delegation's own version).")
-    return export_response(
-        request,
-        fmt,
-        lambda: minutes_record(session, internal_for=internal_for),
-        size=session.entries.count(),
-    )

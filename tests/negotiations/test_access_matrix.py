@@ -361,7 +361,7 @@ def page_recording_delegation_capture(actor: str) -> Any:
 
 PAGE_CASES = [
     Page("negotiations:index", "GET", lambda w: "/", lambda a: 302 if a == "anonymous" else 200),
-    Page("negotiations:verify", "GET", lambda w: "/verify", lambda a: 302 if a == "anonymous" else 200),
+    Page("exports:verify", "GET", lambda w: "/verify", lambda a: 302 if a == "anonymous" else 200),
     Page("negotiations:detail", "GET", lambda w: w.negotiation.get_absolute_url(), page_read),
     Page("sessions:detail", "GET", lambda w: w.session.get_absolute_url(), page_read),
     Page("sessions:panel", "GET", lambda w: f"/sessions/{sid(w)}/panels/agenda", page_read),
@@ -611,7 +611,7 @@ def test_the_matrix_covers_every_page():
     names = set()
     for pattern in get_resolver().url_patterns:
         namespace = getattr(pattern, "namespace", None)
-        if namespace in {"negotiations", "sessions", "agreements"}:
+        if namespace in {"negotiations", "sessions", "agreements", "exports"}:
             names |= {f"{namespace}:{p.name}" for p in pattern.url_patterns}
     names.discard("sessions:stream")  # a stream: covered in tests/sessions/test_live_streams.py
     assert names == {case.name for case in PAGE_CASES}

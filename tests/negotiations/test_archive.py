@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from agreements.models import Point
-from negotiations import archive
+from exports import archive
 from sessions.models import Participant, Session
 from sessions.services import session_close, summary_build
 from tests.conftest import ROOT, url_of_test_database

@@ -9,7 +9,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from negotiations import exports
+from exports import records
 from negotiations.models import Negotiation
 
 pytestmark = pytest.mark.django_db
@@ -66,8 +66,8 @@ def test_accents_fall_back_to_their_letters_and_a_long_title_is_cut_at_a_word():
         "record": {"kind": "agreed-text", "version": "shared"},
     }
     at = datetime(2026, 11, 26, 0, 1, tzinfo=UTC)
-    ascii_stem = exports.filename_stem(record, at, ascii=True)
+    ascii_stem = records.filename_stem(record, at, ascii=True)
     assert ascii_stem == "uberseeabkommen-uber-die-schifffahrt-in-der-meerenge-von-kel-agreed-text-2026-11-26"
-    assert exports.filename_stem(record, at).startswith("überseeabkommen-über-die-")
+    assert records.filename_stem(record, at).startswith("überseeabkommen-über-die-")
     record["negotiation"]["title"] = "/../\\ <>"
-    assert exports.filename_stem(record, at) == "negotiation-agreed-text-2026-11-26"
+    assert records.filename_stem(record, at) == "negotiation-agreed-text-2026-11-26"

@@ -15,7 +15,7 @@ from docx import Document
 from pypdf import PdfReader
 
 from agreements.models import Formulation, Point
-from negotiations.exports import minutes_record
+from exports.records import minutes_record
 from negotiations.models import ExportJob, IssuedFile
 from sessions.models import Summary
 from sessions.services import summary_build

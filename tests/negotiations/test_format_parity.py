@@ -16,8 +16,8 @@ import pytest
 from docx import Document
 from markdown_it import MarkdownIt
 
-from negotiations import exports, renderers
-from negotiations.verification import docx_visible, pdf_visible
+from exports import records, renderers
+from exports.verification import docx_visible, pdf_visible
 from tests.scene import HARD, build_rich_record
 
 pytestmark = pytest.mark.django_db
@@ -78,12 +78,12 @@ def quoted_paragraphs(tokens) -> list[str]:
     return found
 
 
-def minutes_export(record: dict[str, Any]) -> exports.Export:
-    return exports.prepare(record, "minutes")
+def minutes_export(record: dict[str, Any]) -> records.Export:
+    return records.prepare(record, "minutes")
 
 
 def test_the_rich_record_holds_every_kind_of_text_the_minutes_carry(rich):
-    record = exports.minutes_record(rich.session, internal_for=rich.aurelian)
+    record = records.minutes_record(rich.session, internal_for=rich.aurelian)
     texts = verbatim_texts(record)
     assert set(HARD.values()) <= set(texts)
     summary = record["summary"]
@@ -94,7 +94,7 @@ def test_the_rich_record_holds_every_kind_of_text_the_minutes_carry(rich):
 
 @pytest.mark.parametrize("version", ["shared", "internal"])
 def test_every_verbatim_text_is_in_every_format_exactly(rich, version):
-    record = exports.minutes_record(rich.session, internal_for=rich.aurelian if version == "internal" else None)
+    record = records.minutes_record(rich.session, internal_for=rich.aurelian if version == "internal" else None)
     export = minutes_export(record)
     texts = verbatim_texts(record)
     assert (HARD["internal"] in texts) == (version == "internal")
@@ -117,7 +117,7 @@ def test_every_verbatim_text_is_in_every_format_exactly(rich, version):
 
 
 def test_statements_questions_and_the_next_session_are_in_every_format(rich):
-    export = minutes_export(exports.minutes_record(rich.session))
+    export = minutes_export(records.minutes_record(rich.session))
     md = renderers.md_visible(export)
     docx = docx_visible(Document(io.BytesIO(renderers.to_docx(export))))
     pdf = pdf_visible(renderers.to_pdf(export))
@@ -129,7 +129,7 @@ def test_statements_questions_and_the_next_session_are_in_every_format(rich):
 
 
 def test_no_recorded_text_becomes_markdown_structure(rich):
-    record = exports.minutes_record(rich.session, internal_for=rich.aurelian)
+    record = records.minutes_record(rich.session, internal_for=rich.aurelian)
     tokens = commonmark().parse(renderers.md_visible(minutes_export(record)))
     assert sorted({t.type for t in tokens} & FORBIDDEN) == []
     assert sorted({c.type for t in tokens for c in t.children or []} & FORBIDDEN) == []
@@ -189,7 +189,7 @@ W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 def test_a_docx_paragraph_that_starts_right_to_left_is_laid_out_right_to_left(rich):
-    document = Document(io.BytesIO(renderers.to_docx(minutes_export(exports.minutes_record(rich.session)))))
+    document = Document(io.BytesIO(renderers.to_docx(minutes_export(records.minutes_record(rich.session)))))
     by_text = {p.text: p for p in document.paragraphs}
     rtl = by_text[HARD["statement_rtl"]]._p
     assert rtl.find(f"{W}pPr/{W}bidi") is not None
@@ -207,7 +207,7 @@ def test_the_first_strong_character_decides_the_direction(text, rtl):
 
 
 def test_a_docx_prints_tabs_and_line_breaks_as_word_tabs_and_breaks(rich):
-    record = exports.minutes_record(rich.session)
+    record = records.minutes_record(rich.session)
     record["summary"]["action_items"][0]["text"] = "Col1\tCol2\t\tCol4\u2028next line\nlast line"
     document = Document(io.BytesIO(renderers.to_docx(minutes_export(record))))
     (p,) = [p for p in document.paragraphs if p.text.startswith("Col1")]
@@ -221,7 +221,7 @@ ISO_MOMENT = r"\d{4}-\d\d-\d\dT\d\d:\d\d"
 
 
 def test_exports_print_dates_for_people_and_the_json_keeps_iso(rich):
-    record = exports.minutes_record(rich.session)
+    record = records.minutes_record(rich.session)
     export = minutes_export(record)
     start = rich.session.started_at.astimezone(UTC)
     day = f"{start.day} {start:%B} {start.year}"
@@ -240,17 +240,17 @@ def test_exports_print_dates_for_people_and_the_json_keeps_iso(rich):
 
 
 def test_the_agreed_text_says_when_a_point_was_agreed_in_words(rich):
-    export = exports.prepare(exports.agreed_text_record(rich.negotiation), "agreed-text")
+    export = records.prepare(records.agreed_text_record(rich.negotiation), "agreed-text")
     for text in (renderers.md_visible(export), docx_visible(Document(io.BytesIO(renderers.to_docx(export))))):
         assert not re.search(ISO_MOMENT, text)
         assert re.search(r"Agreed in session 1 on \d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d UTC\.", text)
 
 
 def test_every_text_of_the_agreed_text_to_date_is_in_every_format_exactly(rich):
-    record = exports.agreed_text_record(rich.negotiation)
+    record = records.agreed_text_record(rich.negotiation)
     texts = [t["text"] for p in record["points"] for t in p["texts"] + p["versions"]]
     assert {HARD["open"], HARD["agreed"]} <= set(texts)
-    export = exports.prepare(record)
+    export = records.prepare(record)
     tokens = commonmark().parse(renderers.md_visible(export))
     assert [t for t in texts if t not in quoted_paragraphs(tokens)] == []
     assert sorted({t.type for t in tokens} & FORBIDDEN) == []

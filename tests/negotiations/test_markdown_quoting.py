@@ -8,7 +8,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from negotiations import renderers
+from exports import renderers
 from negotiations.text import refusal
 from tests.negotiations.test_format_parity import commonmark, inline_text, quoted_paragraphs
 

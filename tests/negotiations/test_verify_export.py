@@ -18,7 +18,7 @@ from docx import Document
 from pypdf import PdfReader, PdfWriter
 
 from agreements.models import Point
-from negotiations import exports, renderers
+from exports import records, renderers
 from negotiations.models import IssuedFile
 from sessions.models import Session, Summary
 from sessions.services import summary_build
@@ -45,7 +45,7 @@ def scene(world, api):
     world.session.start()
     world.session.record_entry(membership=m(world.note_taker), client_id=uuid.uuid4(), text="Opening remarks.")
     close_with_minutes(world, world.session)
-    first = exports.prepare(exports.minutes_record(world.session), "minutes-session-1")
+    first = records.prepare(records.minutes_record(world.session), "minutes-session-1")
 
     world.second = Session.schedule(negotiation=world.negotiation, title="Second round", place="Port Calder")
     world.second.start()
@@ -103,14 +103,14 @@ def throat_md(content: bytes) -> bytes:
     return content.decode().replace("threat", "throat", 1).encode()  # the first one is the visible text
 
 
-def tampered_export(content_json: bytes, change) -> exports.Export:
+def tampered_export(content_json: bytes, change) -> records.Export:
     body = json.loads(content_json)
     record = copy.deepcopy(body["record"])
     change(record)
-    return exports.Export(
+    return records.Export(
         record=record,
         fingerprint=body["fingerprint"].removeprefix("sha256:"),
-        generated_at=exports.timezone.datetime.fromisoformat(body["generated_at"]),
+        generated_at=records.timezone.datetime.fromisoformat(body["generated_at"]),
         filename_stem="",
     )
 
@@ -166,7 +166,7 @@ def test_the_pdf_carries_its_record_as_an_attached_file_in_a_pdf_a_3_document(sc
     reader = PdfReader(io.BytesIO(scene.files["pdf"]))
     (carried,) = reader.attachments[renderers.RECORD_ATTACHMENT]
     body = json.loads(carried)
-    assert body["fingerprint"] == f"sha256:{exports.fingerprint(body['record'])}"
+    assert body["fingerprint"] == f"sha256:{records.fingerprint(body['record'])}"
     assert b"<pdfaid:part>3</pdfaid:part>" in scene.files["pdf"] or b'pdfaid:part="3"' in scene.files["pdf"]
     assert b"/AFRelationship /Source" in scene.files["pdf"] or b"/AFRelationship/Source" in scene.files["pdf"]
     text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
@@ -191,9 +191,9 @@ def test_a_file_whose_record_was_rewritten_consistently_is_a_mismatch_against_th
 
     original = json.loads(scene.files["json"])
     forged = tampered_export(scene.files["json"], throat)
-    forged.fingerprint = exports.fingerprint(forged.record)  # the forger recomputes the fingerprint too
+    forged.fingerprint = records.fingerprint(forged.record)  # the forger recomputes the fingerprint too
     for fmt in FORMATS:
-        status, said = verify(tmp_path, f"forged.{fmt}", exports.render(forged, fmt))
+        status, said = verify(tmp_path, f"forged.{fmt}", records.render(forged, fmt))
         line = said.splitlines()[0]
         assert status == 1, (fmt, said)
         assert "it is not the record as this database holds it now" in line, line
@@ -202,8 +202,8 @@ def test_a_file_whose_record_was_rewritten_consistently_is_a_mismatch_against_th
 
 
 def test_a_copy_rendered_again_from_the_same_record_matches_but_was_never_issued(scene, tmp_path):
-    again = exports.prepare(exports.minutes_record(scene.second), "minutes-session-2")
-    content = exports.render(again, "md")
+    again = records.prepare(records.minutes_record(scene.second), "minutes-session-2")
+    content = records.render(again, "md")
     assert content != scene.files["md"]  # made at another time
     status, said = verify(tmp_path, "copy.md", content)
     assert status == 0 and said.startswith("match:"), said
@@ -367,7 +367,7 @@ def test_the_markdown_record_sits_under_its_label_in_the_last_fenced_block(scene
 def test_a_record_shaped_by_hand_is_a_mismatch_not_an_error(scene, tmp_path):
     body = json.loads(scene.files["json"])
     del body["record"]["summary"]
-    body["fingerprint"] = f"sha256:{exports.fingerprint(body['record'])}"
+    body["fingerprint"] = f"sha256:{records.fingerprint(body['record'])}"
     carried = json.dumps(body, ensure_ascii=False)
     md = scene.files["md"].decode()
     head = md[: md.rindex("`````json\n") + len("`````json\n")]

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from negotiations.verification import verify
+from exports.verification import verify
 
 
 class Command(BaseCommand):

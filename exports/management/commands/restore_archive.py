@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from negotiations import archive
+from exports import archive
 from negotiations.models import Negotiation
 
 

@@ -3,7 +3,7 @@ carries the classification, the record line and the fingerprint, and the
 record itself in machine-readable form at a fixed place (the carried
 record): JSON is the record; Markdown ends with it in a fenced block; DOCX
 holds it in a custom XML part; PDF (PDF/A-3b) has it as an attached file.
-``negotiations.verification`` reads it back from there, never from the
+``exports.verification`` reads it back from there, never from the
 visible text."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 
 if TYPE_CHECKING:
-    from negotiations.exports import Export
+    from exports.records import Export
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates" / "exports"
 STATUS_WORDS = {

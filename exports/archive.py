@@ -27,7 +27,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
-from negotiations import exports
+from exports import records
 from negotiations.models import Delegation, DelegationMember, Membership, Negotiation, Party
 
 SCHEMA = "verbatim.archive/1"
@@ -318,11 +318,11 @@ def record_versions(negotiation: Negotiation) -> list[tuple[str, str, str, dict[
     versions = []
     delegations = Delegation.objects.filter(negotiation_memberships__negotiation=negotiation).distinct().order_by("pk")
     for session in negotiation.sessions.order_by("number"):
-        versions.append(("minutes", str(session.public_id), "shared", exports.minutes_record(session)))
+        versions.append(("minutes", str(session.public_id), "shared", records.minutes_record(session)))
         for d in delegations:
-            record = exports.minutes_record(session, internal_for=d)
+            record = records.minutes_record(session, internal_for=d)
             versions.append(("minutes", str(session.public_id), f"internal:{d.public_id}", record))
-    versions.append(("agreed-text", str(negotiation.public_id), "shared", exports.agreed_text_record(negotiation)))
+    versions.append(("agreed-text", str(negotiation.public_id), "shared", records.agreed_text_record(negotiation)))
     return versions
 
 
@@ -349,16 +349,16 @@ def write(negotiation: Negotiation, path: Path) -> Written:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         record = record_of(negotiation)
         versions = record_versions(negotiation)
-    members: dict[str, bytes] = {RECORD: exports.canonical_json(record).encode()}
+    members: dict[str, bytes] = {RECORD: records.canonical_json(record).encode()}
     listed = []
     for kind, object_id, version, body in versions:
-        export = exports.prepare(body, "")
+        export = records.prepare(body, "")
         files = []
         if version == "shared":
             number = next((s["number"] for s in record["sessions"] if s["id"] == object_id), None)
             stem = f"minutes/session-{number:02d}" if kind == "minutes" else "agreed-text"
             for fmt in ("json", "pdf"):
-                members[f"{stem}.{fmt}"] = exports.render(export, fmt)
+                members[f"{stem}.{fmt}"] = records.render(export, fmt)
                 files.append(f"{stem}.{fmt}")
         listed.append(
             {"kind": kind, "id": object_id, "version": version, "fingerprint": export.fingerprint, "files": files}
@@ -456,7 +456,7 @@ def read(path: Path) -> Archive:
                     body = json.loads(zf.read(name))
                     if (
                         body.get("fingerprint") != f"sha256:{item['fingerprint']}"
-                        or exports.fingerprint(body.get("record", {})) != item["fingerprint"]
+                        or records.fingerprint(body.get("record", {})) != item["fingerprint"]
                     ):
                         problems.append(f"{name} does not carry the fingerprint the manifest gives for it.")
         if problems:
@@ -529,7 +529,7 @@ def verify(archive: Archive, negotiation: Negotiation) -> list[str]:
     for act in Act.broken_links(negotiation):
         problems.append(f"Act {act.seq}: its digest does not follow from its content and the act before it.")
     expected = {(r["kind"], r["id"], r["version"]): r["fingerprint"] for r in archive.manifest["records"]}
-    actual = {(k, i, v): exports.fingerprint(body) for k, i, v, body in record_versions(negotiation)}
+    actual = {(k, i, v): records.fingerprint(body) for k, i, v, body in record_versions(negotiation)}
     for key in sorted(expected.keys() | actual.keys()):
         kind, object_id, version = key
         if key not in actual:

@@ -5,7 +5,7 @@ The fingerprint is a SHA-256 over the canonical JSON of the record (keys
 sorted, UTF-8, no insignificant whitespace). It does not cover when or by
 whom the file was made, so two delegations exporting the same record get
 the same fingerprint. Every file also carries the record itself, so
-``manage.py verify_export`` (``negotiations.verification``) can recompute
+``manage.py verify_export`` (``exports.verification``) can recompute
 the fingerprint from the file, compare the record with the database, and
 check the file's visible text against what the record renders to."""
 
@@ -269,7 +269,7 @@ def prepare(record: dict[str, Any], stem: str | None = None) -> Export:
 
 
 def render(export: Export, fmt: str) -> bytes:
-    from negotiations import renderers
+    from exports import renderers
 
     return {
         "json": renderers.to_json,

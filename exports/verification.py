@@ -2,11 +2,11 @@
 verify_export`` and for the verify page.
 
 A Verbatim export carries its canonical record at a fixed place (see
-``negotiations.renderers``). Verification reads it from there, never from
+``exports.renderers``). Verification reads it from there, never from
 the visible text, and checks three things:
 
 (a) the carried record gives the fingerprint the file states;
-(b) it is the record this database holds now (``exports.rebuild``);
+(b) it is the record this database holds now (``records.rebuild``);
 (c) the file's visible text is what the carried record renders to in the
     same format (JSON has no other visible text than the record).
 
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
-from negotiations import exports, renderers
+from exports import records, renderers
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -247,7 +247,7 @@ def rerender_visible(carried: Carried) -> str:
         generated_at = datetime.fromisoformat(carried.body["generated_at"])
     except (KeyError, TypeError, ValueError):
         generated_at = datetime.now(UTC)
-    export = exports.Export(
+    export = records.Export(
         record=carried.record, fingerprint=carried.stated, generated_at=generated_at, filename_stem=""
     )
     if carried.fmt == "md":
@@ -266,7 +266,7 @@ def _held(carried: Carried, user: AbstractBaseUser | None) -> dict[str, Any] | N
     if user is not None and not _may_read(user, r["kind"], r["id"], r["version"]):
         return None
     try:
-        return exports.rebuild(r["kind"], r["id"], r["version"])
+        return records.rebuild(r["kind"], r["id"], r["version"])
     except (ValidationError, ValueError, TypeError):  # not a UUID, or a version that names nothing
         return None
 
@@ -339,7 +339,7 @@ def verify(name: str, content: bytes, *, user: AbstractBaseUser | None = None) -
             return mismatch(
                 f"the visible text differs from the record at {first_difference(expected, carried.visible)}", True
             )
-    actual = exports.fingerprint(carried.record)
+    actual = records.fingerprint(carried.record)
     if actual != carried.stated:
         where = _where(held, carried.record)
         against = f"; against this database's record it differs at {where}" if where else ""
@@ -348,7 +348,7 @@ def verify(name: str, content: bytes, *, user: AbstractBaseUser | None = None) -
             f"so it was changed after export{against}.",
             True,
         )
-    if exports.fingerprint(held) != actual:
+    if records.fingerprint(held) != actual:
         return mismatch(
             f"it is not the record as this database holds it now; they differ at {_where(held, carried.record)}. "
             "Either the record changed after this file was made, or the file's record was altered.",
