@@ -1,12 +1,17 @@
 FROM python:3.13-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
+# Fonts for every script the record accepts: the PDF's font chain (exports/pdftext.py, docs/PDF.md)
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji fonts-hanazono \
+    && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml README.md ./
 COPY config ./config
 COPY negotiations ./negotiations
 COPY sessions ./sessions
 COPY agreements ./agreements
 COPY exports ./exports
+COPY accounts ./accounts
 RUN pip install --no-cache-dir .
 COPY . .
 RUN useradd --system --home /app verbatim && mkdir -p /app/var && chown verbatim /app/var

@@ -643,8 +643,8 @@ def _carry_in_docx(doc, export: Export) -> None:
 
 
 def _pdf_data(export: Export) -> str:
-    """The envelope as Typst sets it: see ``negotiations.pdftext``."""
-    from negotiations import pdftext
+    """The envelope as Typst sets it: see ``exports.pdftext``."""
+    import exports.pdftext as pdftext  # pure: characters and fonts, no record builders
 
     return json.dumps(pdftext.prepare(_envelope(export)), ensure_ascii=False)
 

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from agreements.models import Point
-from negotiations import exports, pdftext, renderers, verification
+from exports import pdftext, records, renderers, verification
 from negotiations.text import refusal
 from sessions.models import Summary
 from sessions.services import summary_build
@@ -71,8 +71,8 @@ def hard(world):
             f.agree(parties=[world.severia], membership=world.membership(world.other_note_taker), session=world.session)
     world.session.close(by=world.membership(world.head))
     summary_build(summary=Summary.objects.create(session=world.session))
-    world.minutes = exports.prepare(exports.minutes_record(world.session), "minutes-hard-text")
-    world.agreed = exports.prepare(exports.agreed_text_record(world.negotiation), "agreed-hard-text")
+    world.minutes = records.prepare(records.minutes_record(world.session), "minutes-hard-text")
+    world.agreed = records.prepare(records.agreed_text_record(world.negotiation), "agreed-hard-text")
     return world
 
 
@@ -128,7 +128,7 @@ def test_an_assigned_character_beyond_every_font_prints_as_its_label(world):
     world.session.record_entry(membership=m, client_id=uuid.uuid4(), text=f"Mr {beyond} spoke.", kind="statement")
     world.session.close(by=world.membership(world.head))
     summary_build(summary=Summary.objects.create(session=world.session))
-    text = " ".join(lines_of(renderers.to_pdf(exports.prepare(exports.minutes_record(world.session), "m"))))
+    text = " ".join(lines_of(renderers.to_pdf(records.prepare(records.minutes_record(world.session), "m"))))
     assert f"Mr {pdftext.label(beyond)} spoke." in text
 
 
@@ -197,13 +197,13 @@ def test_the_pdf_says_1_open_bracket_and_keeps_the_semicolons_of_its_captions(wo
     )
     world.session.close(by=world.membership(world.head))
     summary_build(summary=Summary.objects.create(session=world.session))
-    minutes = " ".join(lines_of(renderers.to_pdf(exports.prepare(exports.minutes_record(world.session), "m"))))
-    agreed = " ".join(lines_of(renderers.to_pdf(exports.prepare(exports.agreed_text_record(world.negotiation), "a"))))
+    minutes = " ".join(lines_of(renderers.to_pdf(records.prepare(records.minutes_record(world.session), "m"))))
+    agreed = " ".join(lines_of(renderers.to_pdf(records.prepare(records.agreed_text_record(world.negotiation), "a"))))
     for text in (minutes, agreed):
         assert "1 open bracket" in text and "1 open brackets" not in text
-    markdown = renderers.to_markdown(exports.prepare(exports.minutes_record(world.session), "m")).decode()
+    markdown = renderers.to_markdown(records.prepare(records.minutes_record(world.session), "m")).decode()
     assert "(1 open bracket)" in markdown
-    document = Document(io.BytesIO(renderers.to_docx(exports.prepare(exports.minutes_record(world.session), "m"))))
+    document = Document(io.BytesIO(renderers.to_docx(records.prepare(records.minutes_record(world.session), "m"))))
     assert any(p.text.endswith("(1 open bracket)") for p in document.paragraphs)
     assert "recorded by note_taker (Aurelia); ad referendum" in minutes
     assert "noted by note_taker (Aurelia); confirmed by other_note_taker (Severia)" in agreed
@@ -262,7 +262,7 @@ def small_minutes(world):
     f.agree(parties=[world.severia], membership=world.membership(world.other_note_taker), session=world.session)
     world.session.close(by=world.membership(world.head))
     summary_build(summary=Summary.objects.create(session=world.session))
-    return exports.minutes_record(world.session)
+    return records.minutes_record(world.session)
 
 
 @hypothesis_settings(
@@ -275,5 +275,5 @@ def test_any_accepted_text_never_makes_the_pdf_fail(small_minutes, text):
     summary["statements"][0]["text"] = text
     summary["action_items"][0]["text"] = text
     summary["agreed"][0]["text"] = text
-    content = renderers.to_pdf(exports.prepare(record, "any-text"))
+    content = renderers.to_pdf(records.prepare(record, "any-text"))
     assert verification.read(content).record == record  # printed with placeholders and breaks, carried exact
