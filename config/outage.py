@@ -3,7 +3,7 @@
 Every request that meets a database it cannot reach (a refused or timed-out
 connection, a pool with no connection to give, a server shutting down)
 answers 503 with ``Retry-After``: JSON ``{"detail": ...}`` under ``/api/``,
-a readable page elsewhere. The console keeps a line it could not send in its
+``{"status": "down"}`` at ``/healthz``, a readable page elsewhere. The console keeps a line it could not send in its
 queue and sends it again, so nothing typed is lost.
 
 After such a failure this process answers 503 without trying the database
@@ -68,7 +68,9 @@ def database_held_down() -> bool:
 def unavailable(request: HttpRequest) -> HttpResponse:
     seconds = settings.DATABASE_RETRY_AFTER
     response: HttpResponse
-    if request.path_info.startswith("/api/"):
+    if request.path_info == "/healthz":  # a probe, even with a staff cookie whose session cannot be read now
+        response = JsonResponse({"status": "down"}, status=503)
+    elif request.path_info.startswith("/api/"):
         response = JsonResponse({"detail": DETAIL.format(seconds=seconds)}, status=503)
     else:
         # Rendered without the request: the page must not need the database (no user, no session).
