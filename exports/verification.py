@@ -286,10 +286,21 @@ def _may_read(user: AbstractBaseUser, kind: str, object_id: str, version: str) -
     return version == "shared" or version == f"internal:{access.membership.delegation.public_id}"
 
 
-def _issued(content: bytes, known: bool, matches: bool = False) -> str:
-    from negotiations.models import IssuedFile
+def _issued(content: bytes, known: bool, matches: bool = False, user: AbstractBaseUser | None = None) -> str:
+    """What the registry says about these bytes. To whom and when a file went is a delegation's own
+    business: a user of another delegation learns only that this instance issued them."""
+    from negotiations.models import IssuedFile, Membership
 
     issued = IssuedFile.first_of(content) if known else None
+    if (
+        issued is not None
+        and user is not None
+        and issued.issued_to_id != user.pk
+        and not (
+            issued.delegation_id and Membership.objects.filter(user=user, delegation=issued.delegation_id).exists()
+        )
+    ):
+        return "This instance issued these exact bytes (to whom and when is told only to that delegation)."
     if issued is None:
         never = "This instance never issued these bytes."
         return (
@@ -319,7 +330,7 @@ def verify(name: str, content: bytes, *, user: AbstractBaseUser | None = None) -
     record (the verify page); without, as the operator (the command)."""
 
     def mismatch(reason: str, known: bool = False) -> Verdict:
-        return Verdict(False, f"mismatch: {name}: {reason}", _issued(content, known))
+        return Verdict(False, f"mismatch: {name}: {reason}", _issued(content, known, user=user))
 
     try:
         carried = read(content)
@@ -362,6 +373,6 @@ def verify(name: str, content: bytes, *, user: AbstractBaseUser | None = None) -
     return Verdict(
         True,
         f"match: {name} is the record {carried.names} as this database holds it, {shown}.",
-        _issued(content, True, matches=True),
+        _issued(content, True, matches=True, user=user),
         described(held),
     )

@@ -287,6 +287,14 @@ def test_the_page_answers_another_negotiations_file_as_one_this_instance_does_no
     assert anonymous == [(elsewhere[0].replace(unknown_id, "ID"), elsewhere[1])]
 
 
+def test_the_page_tells_another_delegation_that_the_file_was_issued_but_not_to_whom_or_when(scene, client):
+    body = upload(client, scene.other_head, "minutes.md", scene.files["md"]).content.decode()
+    assert "This instance issued these exact bytes" in body
+    assert "to head" not in body and "issued on" not in body
+    own = upload(client, scene.reviewer, "minutes.md", scene.files["md"]).content.decode()
+    assert "issued on" in own and "to head" in own  # the issuing delegation sees both
+
+
 def test_the_page_does_not_tell_one_delegation_about_anothers_internal_version(scene, client, api):
     internal = download(api, scene, scene.head, "md", version="internal")
     own = upload(client, scene.note_taker, "internal.md", internal).content.decode()
