@@ -37,6 +37,7 @@ def account(request: HttpRequest) -> HttpResponse:
             "tokens": tokens,
             "two_factor": TOTPDevice.objects.filter(user=request.user, confirmed=True).exists(),
             "verified": signed_in_with_two_factor(request.user),
+            "required_by": Negotiation.objects.filter(memberships__user=request.user, requires_two_factor=True),
         },
     )
 

@@ -222,3 +222,13 @@ def test_after_many_wrong_codes_the_two_factor_page_says_to_wait_not_that_the_ri
     page = client.post("/account/two-factor/", {"otp_token": code_for(device, steps_ahead=1)}).content.decode()
     assert "Too many wrong codes in a row: wait" in page
     assert "does not match" not in page
+
+
+def test_the_account_page_names_the_negotiations_that_require_two_factor_and_no_others(client, world):
+    client.force_login(world.note_taker)
+    before = client.get("/account/").content.decode()
+    assert "require it" not in before and "requires it" not in before
+    require_two_factor(world)
+    client.force_login(world.note_taker)
+    after = client.get("/account/").content.decode()
+    assert f"{world.negotiation.title} requires it" in after
