@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -229,7 +230,11 @@ def filename_stem(record: dict[str, Any], generated_at: datetime, *, ascii: bool
     The title is slugified and cut at a word within 60 characters; with
     ``ascii`` its letters lose their accents and a title with no Latin
     letter left becomes ``negotiation``."""
-    title = slugify(record["negotiation"]["title"], allow_unicode=not ascii)
+    # Dashes and slashes separate words ("Aurelia–Severia talks" gives "aurelia-severia-talks")
+    spaced = "".join(
+        " " if unicodedata.category(c) == "Pd" or c in "/\\" else c for c in record["negotiation"]["title"]
+    )
+    title = slugify(spaced, allow_unicode=not ascii)
     if len(title) > SHORT_TITLE:
         title = title[: SHORT_TITLE + 1].rsplit("-", 1)[0].strip("-_")[:SHORT_TITLE]
     parts = [title or "negotiation"]

@@ -71,3 +71,11 @@ def test_accents_fall_back_to_their_letters_and_a_long_title_is_cut_at_a_word():
     assert records.filename_stem(record, at).startswith("überseeabkommen-über-die-")
     record["negotiation"]["title"] = "/../\\ <>"
     assert records.filename_stem(record, at) == "negotiation-agreed-text-2026-11-26"
+
+
+def test_dashes_and_slashes_in_a_title_separate_its_words():
+    record = {"negotiation": {"title": "Aurelia–Severia talks/Veldrin—Strait"}, "record": {"kind": "agreed-text"}}
+    at = datetime(2026, 11, 26, 0, 1, tzinfo=UTC)
+    assert (
+        records.filename_stem(record, at, ascii=True) == "aurelia-severia-talks-veldrin-strait-agreed-text-2026-11-26"
+    )
