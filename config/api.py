@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import Field, NinjaAPI, Schema
+from django.shortcuts import render
+from ninja import Field, NinjaAPI, Schema, Swagger
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as PayloadInvalid
 from ninja.security import HttpBearer
@@ -102,6 +104,17 @@ def error_statuses(path: str, method: str, operation: dict) -> list[int]:
     return sorted(statuses)
 
 
+class VendoredSwagger(Swagger):
+    """/api/v1/docs with Swagger UI served from static/vendor/swagger-ui/ (not a CDN our policy blocks)."""
+
+    template = "api/docs.html"
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs) -> HttpResponse:
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        context = {"swagger_settings": json.dumps(self.settings), "api": api, "add_csrf": True}
+        return render(request, self.template, context)
+
+
 class VerbatimAPI(NinjaAPI):
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
@@ -122,6 +135,7 @@ api = VerbatimAPI(
     # Bearer tokens for API clients; the signed-in browser (the console) uses its session, with CSRF.
     auth=[BearerToken(), BrowserSession()],
     urls_namespace="api",
+    docs=VendoredSwagger(),
 )
 
 
