@@ -67,15 +67,37 @@ def sign_in(browser, server, user, width, height, *, check_login=False):
     return page, found
 
 
-def test_no_main_page_has_a_serious_or_critical_accessibility_violation(asgi_server, record, browser):
-    page, found = sign_in(browser, asgi_server, record.note_taker, 1360, 900, check_login=True)
+@pytest.mark.parametrize("who", ["note_taker", "head", "other_head"])
+def test_no_main_page_has_a_serious_or_critical_accessibility_violation(asgi_server, record, browser, who):
+    page, found = sign_in(browser, asgi_server, getattr(record, who), 1360, 900, check_login=True)
     for name, path in main_pages(record).items():
         page.goto(f"{asgi_server.url}{path}")
         if name == "console":
             expect(page.locator("#connection")).to_have_text("live")
         found[name] = serious_violations(page)
+    # The console's forms, open: a correction, a new formulation, a new participant.
+    page.goto(f"{asgi_server.url}{record.second.get_absolute_url()}")
+    expect(page.locator("#connection")).to_have_text("live")
+    page.locator("#timeline .entry .actions button").first.click()
+    expect(page.locator("#timeline form textarea[name=text]")).to_be_visible()
+    page.get_by_role("button", name="Record a formulation").click()
+    expect(page.locator("#formulation-form-slot form")).to_be_visible()
+    page.get_by_text("Add a participant").click()
+    found["console with its forms open"] = serious_violations(page)
 
     assert {name: problems for name, problems in found.items() if problems} == {}
+
+
+def test_keyboard_focus_is_drawn_in_the_accent_colour(asgi_server, record, browser):
+    page, _ = sign_in(browser, asgi_server, record.note_taker, 1360, 900)
+    page.keyboard.press("Tab")
+
+    focused = page.evaluate(
+        "(() => { const s = getComputedStyle(document.activeElement);"
+        " return [document.activeElement.textContent, s.outlineStyle, s.outlineWidth, s.outlineColor]; })()"
+    )
+
+    assert focused == ["Verbatim", "solid", "2px", "rgb(47, 93, 138)"]
 
 
 def test_every_main_page_fits_a_phone_screen_with_sign_out_on_it(asgi_server, record, browser):
