@@ -74,16 +74,19 @@ def test_the_speaker_of_a_shared_line_is_not_given_to_internal_or_observation_li
     type_entry(ilan, "/i They will give way by Friday.")
     type_entry(ilan, "/o The Severian head leaves the room.")
     type_entry(ilan, "And the first sentence neither.")
+    type_entry(ilan, "/o @lind Amara Lind nods.")  # a line that names its own speaker has it
     expect(row(ilan, "And the first sentence neither.")).to_have_count(1)
     expect(row(ilan, "They will give way by Friday.").locator(".speaker")).to_have_count(0)
     expect(row(ilan, "The Severian head leaves the room.").locator(".speaker")).to_have_count(0)
     # the picker kept the speaker for the next shared line
     expect(row(ilan, "And the first sentence neither.").locator(".speaker")).to_have_text("Oleg Karpov")
+    expect(row(ilan, "Amara Lind nods.").locator(".speaker")).to_have_text("Amara Lind")
     internal = Entry.objects.get(text="They will give way by Friday.")
     observation = Entry.objects.get(text="The Severian head leaves the room.")
     assert (internal.visibility, internal.speaker, internal.party) == ("internal", None, None)
     assert (observation.kind, observation.speaker, observation.party) == ("observation", None, None)
     assert Entry.objects.get(text="And the first sentence neither.").speaker.name == "Oleg Karpov"
+    assert Entry.objects.get(text="Amara Lind nods.").speaker.name == "Amara Lind"
 
 
 def test_an_unchanged_correction_of_a_text_that_starts_with_a_line_feed_stores_it_byte_for_byte(
@@ -184,6 +187,9 @@ def test_focus_is_back_in_the_input_after_each_action_in_the_side_panels(asgi_se
     ilan.get_by_role("button", name="Add as present").click()
     expect(ilan.locator("#attendance-panel")).to_contain_text("Rami Haddad")
     expect_in_input(ilan)
+    # the other panels are drawn again by the live update of that change: let it land before typing there
+    expect(dmitri.locator("#attendance-panel")).to_contain_text("Rami Haddad")
+    ilan.wait_for_timeout(500)
 
     agenda = ilan.locator("#agenda-panel input[name=title]")
     agenda.fill("Fishing quotas")
