@@ -177,8 +177,25 @@ def new_formulation(request: HttpRequest, session_id: UUID) -> HttpResponse:
             entry = _source_entry(request, session)
         except ValidationError as refusal:
             error = _refusal(refusal)
-    context = {"session": session, "entry": entry, "error": error, **formulations_context(session, access.membership)}
+    context = {
+        "session": session,
+        "entry": entry,
+        "words": _prefilled_words(entry, request.GET.get("words", "")),
+        "error": error,
+        **formulations_context(session, access.membership),
+    }
     return render(request, "sessions/console.html#formulation-form", context, status=400 if error else 200)
+
+
+def _prefilled_words(entry: Entry | None, selected: str) -> str:
+    """The exact words the form starts with: the part of the entry the
+    note-taker selected, if it is one, else the entry's whole text, exactly."""
+    if entry is None:
+        return ""
+    selected = selected.replace("\r\n", "\n")
+    if selected.strip() and selected in entry.text:
+        return selected
+    return entry.text
 
 
 def _source_entry(request: HttpRequest, session: Session) -> Entry:

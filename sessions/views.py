@@ -38,9 +38,12 @@ KEYS = [
     ("Shift+Enter", "new line inside the entry"),
     ("/s /p /q /a /d /o /n", "statement, proposal, question, action item, decision, observation, note"),
     ("/i", "internal: only your delegation sees it"),
-    ("@kar", "speaker: the participant whose name starts with kar (Tab cycles)"),
+    (
+        "@kar",
+        "speaker: the participant whose name starts with kar (Tab cycles); an @word naming nobody stays in the text",
+    ),
     ("@-", "no speaker"),
-    ("Esc", "clear kind and speaker"),
+    ("Esc", "clear kind and speaker; in a form beside the record, close it and come back here"),
 ]
 
 

@@ -327,15 +327,24 @@
   const KINDS = { s: "statement", p: "proposal", q: "question", a: "action_item", d: "decision", o: "observation", n: "note" };
 
   const label = (select) => select.options[select.selectedIndex].textContent;
+  // Internal notes and observations are the note-taker's own words: the
+  // speaker picked for shared lines stays in the picker for the next shared
+  // line but is not given to them, unless this very line names one ("@kar").
+  const speakerApplies = () => namedInLine || (visibilitySelect.value !== "internal" && kindSelect.value !== "observation");
   const showChips = () => {
     chipKind.textContent = label(kindSelect);
     chipKind.dataset.kind = kindSelect.value;
-    chipSpeaker.textContent = speakerSelect.value ? label(speakerSelect) : "No speaker";
+    chipSpeaker.textContent = !speakerSelect.value ? "No speaker"
+      : speakerApplies() ? label(speakerSelect) : "No speaker (internal and observation lines have none)";
     chipVisibility.textContent = visibilitySelect.value === "internal" ? "Internal" : "Shared record";
     chipVisibility.dataset.internal = visibilitySelect.value === "internal" ? "1" : "";
     form.classList.toggle("internal", visibilitySelect.value === "internal");
   };
-  [kindSelect, speakerSelect, visibilitySelect].forEach((s) => s.addEventListener("change", () => { showChips(); input.focus(); }));
+  [kindSelect, speakerSelect, visibilitySelect].forEach((s) => s.addEventListener("change", () => {
+    if (s === speakerSelect) namedInLine = Boolean(speakerSelect.value);   // picked by hand for this line
+    showChips();
+    input.focus();
+  }));
 
   const normalise = (s) => s.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
   const speakersFor = (prefix) => {
@@ -346,9 +355,14 @@
   let cycle = 0;
 
   // Prefixes at the start of the line set kind, visibility and speaker; they
-  // are not part of the recorded words.
+  // are not part of the recorded words. This is the one place that decides:
+  // the server stores the text it is sent. An "@word " that names nobody is
+  // not a prefix: it stays in the text as typed ("@UN Secretary-General's
+  // note"), with a quiet hint, and ends the prefixes of the line.
+  let namedInLine = false;   // an "@name" of this very line picked the speaker
   const applyPrefixes = () => {
     let text = input.value;
+    let unmatched = null;
     let changed = true;
     while (changed) {
       changed = false;
@@ -358,17 +372,21 @@
       if (m) { visibilitySelect.value = visibilitySelect.value === "internal" ? "record" : "internal"; text = text.slice(m[0].length); changed = true; continue; }
       m = /^@(\S+)\s/.exec(text);
       if (m) {
-        if (m[1] === "-") { speakerSelect.value = ""; }
+        if (m[1] === "-") { speakerSelect.value = ""; namedInLine = false; }
         else {
           const found = speakersFor(m[1]);
-          if (found.length) speakerSelect.value = found[cycle % found.length].name;
+          if (!found.length) { unmatched = m[1]; break; }   // words, not a prefix
+          speakerSelect.value = found[cycle % found.length].name;
+          namedInLine = true;
         }
         text = text.slice(m[0].length); changed = true; cycle = 0;
       }
     }
     if (text !== input.value) { input.value = text; }
     const pending = /^@(\S+)$/.exec(text);
-    if (pending && pending[1] !== "-") {
+    if (unmatched) {
+      hint.textContent = `no participant matches "@${unmatched}": kept in the text`;
+    } else if (pending && pending[1] !== "-") {
       const found = speakersFor(pending[1]);
       hint.textContent = found.length ? `→ ${found[cycle % found.length].name} (${found[cycle % found.length].label})  space to pick${found.length > 1 ? ", Tab for next" : ""}` : "no participant matches";
     } else {
@@ -395,6 +413,7 @@
       kindSelect.value = "note";
       visibilitySelect.value = "record";
       speakerSelect.value = "";
+      namedInLine = false;
       showChips();
     }
   });
@@ -406,13 +425,14 @@
     const text = input.value;
     if (!text.trim() || form.dataset.closed) return;
     const option = speakerSelect.options[speakerSelect.selectedIndex];
+    const speaker = speakerApplies() ? speakerSelect.value || null : null;
     const item = {
       client_id: crypto.randomUUID(),
       text,
       kind: kindSelect.value,
       kindLabel: label(kindSelect),
-      speaker: speakerSelect.value || null,
-      party: speakerSelect.value ? option.dataset.party : null,
+      speaker,
+      party: speaker ? option.dataset.party : null,
       visibility: visibilitySelect.value,
       captured_at: capturedAt,
     };
@@ -421,8 +441,93 @@
     localStorage.removeItem(draftKey);
     kindSelect.value = "note";
     visibilitySelect.value = "record";
-    showChips();
+    namedInLine = false;
+    applyPrefixes();
   }
+
+  // ---- focus, Esc and the forms beside the record --------------------------------
+  // After every action in the console (a formulation recorded, a correction
+  // saved, an agenda item added, attendance ticked, a participant added) the
+  // note-taker is back in the input at once, so that what they type next is
+  // captured; every form closes with Esc, back to the input. The input is
+  // focused without scrolling, so the view never jumps to the side panels.
+  const backToInput = () => input.focus({ preventScroll: true });
+  const byTheUser = (detail) => Boolean(detail.requestConfig?.triggeringEvent?.isTrusted) && root.contains(detail.requestConfig.elt);
+  const closesAForm = (detail) => detail.requestConfig.verb !== "get" || /[?&]cancel=1/.test(detail.requestConfig.path);
+  document.body.addEventListener("htmx:beforeRequest", (event) => {
+    const detail = event.detail;
+    if (!detail.requestConfig) return;
+    const slot = document.getElementById("formulation-form-slot");
+    if (slot && detail.target === slot && !slot.querySelector("form")) formSlotHtml = slot.innerHTML;
+    if (byTheUser(detail) && closesAForm(detail)) backToInput();
+  });
+  document.body.addEventListener("htmx:afterSettle", (event) => {
+    const detail = event.detail;
+    if (!detail.requestConfig || !byTheUser(detail) || closesAForm(detail)) return;
+    // a form was opened (a correction, a formulation): into its first field
+    const target = detail.target.isConnected ? detail.target : document.getElementById(detail.target.id);
+    const field = target?.querySelector("textarea[autofocus], form select, form textarea, form input:not([type=hidden])");
+    field?.focus();
+  });
+
+  // The "Record a formulation" button the slot held before a form replaced it.
+  let formSlotHtml = document.getElementById("formulation-form-slot")?.innerHTML ?? null;
+  const closeFormulationForm = (formEl) => {
+    const slot = formEl.closest("#formulation-form-slot");
+    if (slot && formSlotHtml !== null) {
+      slot.innerHTML = formSlotHtml;
+      window.htmx?.process(slot);
+    } else {
+      formEl.remove();
+      const panel = document.getElementById("formulations-panel");
+      if (panel) window.htmx?.trigger(panel, "sse:formulations");   // draw the panel again, with its button
+    }
+  };
+  const closeForm = (from) => {
+    const editing = from.closest("li.editing");
+    const formulation = from.closest(".formulation-form");
+    const details = from.closest("details");
+    if (editing) editing.querySelector("button[hx-get*='cancel=1']")?.click();
+    else if (formulation) closeFormulationForm(formulation);
+    else if (from.closest("#close-dialog")) document.getElementById("close-slot")?.replaceChildren();
+    else if (details) details.open = false;
+    backToInput();
+  };
+  root.addEventListener("click", (event) => {
+    const cancel = event.target.closest?.("[data-close-form]");
+    if (cancel) closeForm(cancel);
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || event.isComposing || event.defaultPrevented) return;
+    const from = event.target;
+    if (!(from instanceof Element) || from === input || !root.contains(from)) return;
+    event.preventDefault();
+    closeForm(from);
+  });
+
+  // "Record as formulation": the exact words default to the entry's whole
+  // text; if the note-taker selected part of the entry's text first, the
+  // form starts with that selection, exactly (the server checks it is part of
+  // the entry). A click may clear the selection, so it is noted on pointerdown.
+  const selectedIn = (row) => {
+    const selection = window.getSelection();
+    if (!selection || selection.isCollapsed || !selection.rangeCount) return "";
+    const text = row?.querySelector(".body > .text");
+    const range = selection.getRangeAt(0);
+    return text && text.contains(range.startContainer) && text.contains(range.endContainer) ? selection.toString() : "";
+  };
+  let noted = null;
+  timeline.addEventListener("pointerdown", (event) => {
+    const button = event.target.closest?.("[data-formulation-from]");
+    noted = button ? { button, words: selectedIn(button.closest("li")) } : null;
+  }, true);
+  document.body.addEventListener("htmx:configRequest", (event) => {
+    const button = event.detail.elt;
+    if (!button?.dataset?.formulationFrom) return;
+    const words = selectedIn(button.closest("li")) || (noted?.button === button ? noted.words : "");
+    noted = null;
+    if (words) event.detail.parameters.words = words;
+  });
 
   if (!isOpen(root.dataset.status)) sessionStatus(root.dataset.status);
   applyPrefixes();
