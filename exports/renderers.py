@@ -182,6 +182,8 @@ def to_json(export: Export) -> bytes:
 
 # Markdown special characters anywhere in a line, and what opens a block at its start.
 _MD_INLINE = re.compile(r"([\\`*_\[\]<>&|~])")
+# In a heading or caption also every "#": a trailing run of them would close an ATX heading.
+_MD_INLINE_HEADING = re.compile(r"([\\`*_\[\]<>&|~#])")
 _MD_NUMBERED = re.compile(r"^(\d{1,9})([.)])")
 
 
@@ -189,14 +191,14 @@ def _entity(ch: str) -> str:
     return f"&#{ord(ch)};"
 
 
-def md_line(text: str) -> str:
+def md_line(text: str, *, heading: bool = False) -> str:
     """One line of recorded text as Markdown that a CommonMark renderer
     reads back as exactly these characters, in plain text: the characters
     that make emphasis, code, links, HTML, entities or tables are
     backslash-escaped, so is a character that would open a heading, list,
     quote or rule at the start of the line, and leading and trailing
     whitespace (which Markdown strips) is written as character references."""
-    body = _MD_INLINE.sub(r"\\\1", text)
+    body = (_MD_INLINE_HEADING if heading else _MD_INLINE).sub(r"\\\1", text)
     lead = len(body) - len(body.lstrip())
     trail = len(body) - len(body.rstrip()) if body.strip() else 0
     core = body[lead : len(body) - trail]
@@ -210,7 +212,7 @@ def md_line(text: str) -> str:
 def md_inline(text: str) -> str:
     """A recorded name or title inside a line of Markdown (a heading, a
     caption): escaped like a line, its line breaks as character references."""
-    return "&#10;".join(md_line(line) for line in text.split("\n"))
+    return "&#10;".join(md_line(line, heading=True) for line in text.split("\n"))
 
 
 def _quote(text: str) -> str:

@@ -5,7 +5,7 @@ table or HTML."""
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from exports import renderers
@@ -21,7 +21,7 @@ ONE_LINE = RECORDED.map(lambda t: t.replace("\n", " ").replace("\t", " "))
 PLAIN_QUOTE = {"blockquote_open", "blockquote_close", "paragraph_open", "paragraph_close", "inline"}
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400, deadline=None, derandomize=True)
 @given(RECORDED)
 def test_any_recorded_text_quoted_in_markdown_reads_back_exactly(text):
     tokens = commonmark().parse(renderers._quote(text) + "\n")
@@ -30,8 +30,11 @@ def test_any_recorded_text_quoted_in_markdown_reads_back_exactly(text):
     assert "\n".join(quoted_paragraphs(tokens)) == text
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(ONE_LINE)
+@example("\\ #")  # found by a random run: a trailing "#" closed the heading
+@example("Point #")
+@example("##")
 def test_any_recorded_title_in_a_markdown_heading_reads_back_exactly(title):
     tokens = commonmark().parse(f"### {renderers.md_inline(title)}\n")
     assert [t.type for t in tokens] == ["heading_open", "inline", "heading_close"]
