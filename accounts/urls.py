@@ -5,6 +5,7 @@ from accounts import views
 app_name = "accounts"
 
 urlpatterns = [
+    path("language", views.choose_language, name="language"),
     path("account/", views.account, name="account"),
     path("account/tokens/<uuid:token_id>/revoke", views.revoke_token, name="revoke_token"),
     path("account/sign-out-everywhere", views.sign_out_everywhere, name="sign_out_everywhere"),

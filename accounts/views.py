@@ -5,6 +5,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import LoginView
 from django.contrib.sessions.models import Session
 from django.http import HttpRequest, HttpResponse
@@ -13,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
 from django_otp import login as otp_login
 from django_otp.models import MAX_THROTTLE_DELAY_SECONDS
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -131,3 +133,11 @@ def negotiation_two_factor(request: HttpRequest, negotiation_id: UUID) -> HttpRe
     else:
         messages.success(request, "Two-factor sign-in is no longer required for this negotiation.")
     return redirect(negotiation)
+
+
+@login_not_required
+@require_POST
+def choose_language(request: HttpRequest) -> HttpResponse:
+    """The language switcher: Django's own ``set_language`` (a cookie kept for a year), open to
+    signed-out visitors so that the sign-in page can be read in French too."""
+    return set_language(request)
