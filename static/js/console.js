@@ -255,8 +255,10 @@
   // a network (or while the server is down) shows the console again, with the
   // queue and the draft kept in this browser.
   if ("serviceWorker" in navigator && root.dataset.serviceWorker) {
+    const controlled = Boolean(navigator.serviceWorker.controller);   // then this load went through it, and is kept
     navigator.serviceWorker.register(root.dataset.serviceWorker, { scope: "/sessions/" }).then(() =>
       navigator.serviceWorker.ready).then((registration) => {
+      if (controlled) return;
       const assets = [...document.querySelectorAll("script[src], link[rel=stylesheet]")].map((el) => el.src || el.href);
       registration.active?.postMessage({ keep: [window.location.pathname, ...assets] });
     }).catch(() => { /* no worker (a private window, say): the console works, without the offline copy */ });
@@ -781,11 +783,25 @@
     else if (name === "text") guessLanguage(form);
     else if (name === "language") event.target.dataset.typed = "1";
   });
+  // An open form keeps its place while the panel is redrawn around it; its
+  // suggestions follow the points the panel now shows (opened by anyone).
+  const refreshPoints = (form) => {
+    const list = form.querySelector("#point-choices");
+    const shown = [...document.querySelectorAll("#formulations-panel .point-block h3[data-point]")];
+    if (!list || !shown.length) return;
+    list.replaceChildren(...shown.map((h) => {
+      const option = document.createElement("option");
+      option.value = h.textContent.trim();
+      option.dataset.point = h.dataset.point;
+      return option;
+    }));
+  };
   document.body.addEventListener("htmx:afterSettle", () => {
-    for (const form of root.querySelectorAll(".formulation-form:not([data-ready])")) {
-      form.dataset.ready = "1";
+    for (const form of root.querySelectorAll(".formulation-form")) {
+      refreshPoints(form);
       showPoint(form);
-      guessLanguage(form);
+      if (!form.dataset.ready) guessLanguage(form);
+      form.dataset.ready = "1";
     }
   });
   document.body.addEventListener("htmx:configRequest", (event) => {

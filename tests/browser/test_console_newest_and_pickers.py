@@ -6,6 +6,7 @@ formulation form finds its point by typing and its language by script."""
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -16,6 +17,9 @@ from tests.browser.pages import open_console, sign_in, type_entry
 from tests.scene import build_scene
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+# pictures of what these tests see, to look at
+ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts" / "screenshots"
 
 
 @pytest.fixture
@@ -72,6 +76,8 @@ def test_a_member_reading_further_up_is_not_moved_and_a_button_brings_the_new_en
     for n in range(1, 4):
         record(scene, f"Arrived while reading {n}.")
     expect(button).to_have_text("3 new entries ↓")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    ilan.screenshot(path=ARTIFACTS / "console-new-entries.png")
     expect(ilan.locator(".new-entries")).to_have_attribute("aria-live", "polite")
     assert ilan.evaluate("window.scrollY") == 0  # the page did not jump under the reader
     button.click()
@@ -140,6 +146,8 @@ def test_the_point_of_a_formulation_is_found_by_typing_and_none_is_picked_silent
     expect(form.locator("#point-hint")).to_have_text("Point 1: Navigation")
     search.fill("Navigation lights")
     expect(form.locator("#point-hint")).to_contain_text("a new point “Navigation lights” will be opened")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    ilan.locator("#formulations-panel").screenshot(path=ARTIFACTS / "console-formulation-form.png")
     search.fill("1. Navigation")
     form.get_by_role("button", name="Record formulation").click()
     expect(ilan.locator(".formulation-form")).to_have_count(0)
@@ -180,3 +188,26 @@ def test_the_language_of_a_formulation_follows_the_script_of_its_words(asgi_serv
     expect(form.locator("input[name=language]")).to_have_value("fr")
     form.locator("textarea[name=text]").fill("Лоцманы обязательны.")
     expect(form.locator("input[name=language]")).to_have_value("ru")
+
+
+def test_a_point_opened_in_another_console_is_found_by_an_open_formulation_form(asgi_server, scene, browser):
+    ilan = sign_in(browser, asgi_server, scene.note_taker)
+    dmitri = sign_in(browser, asgi_server, scene.other_note_taker)
+    open_console(ilan, asgi_server, scene.session)
+    open_console(dmitri, asgi_server, scene.session)
+    form = open_formulation_form(ilan)
+    form.locator("textarea[name=text]").fill("Pilots are optional.")
+
+    other = open_formulation_form(dmitri)
+    other.locator("input[name=point_search]").fill("Pilotage")
+    other.locator("textarea[name=text]").fill("Лоцманы обязательны.")
+    other.get_by_role("button", name="Record formulation").click()
+    expect(ilan.locator("#formulations-panel .point-block h3", has_text="Pilotage")).to_have_count(1)
+
+    form.locator("input[name=point_search]").fill("pilotage")
+    expect(form.locator("#point-hint")).to_have_text("Point 4: Pilotage")
+    form.get_by_role("button", name="Record formulation").click()
+    expect(ilan.locator(".formulation-form")).to_have_count(0)
+    ours = Formulation.objects.get(text="Pilots are optional.")
+    assert ours.point == Formulation.objects.get(text="Лоцманы обязательны.").point
+    assert ours.point.negotiation.points.filter(title__iexact="pilotage").count() == 1
