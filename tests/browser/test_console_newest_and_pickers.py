@@ -70,7 +70,7 @@ def test_a_member_reading_further_up_is_not_moved_and_a_button_brings_the_new_en
     ilan = sign_in(browser, asgi_server, scene.note_taker)
     open_console(ilan, asgi_server, scene.session)
     ilan.mouse.wheel(0, -5000)
-    ilan.wait_for_function("window.scrollY === 0")
+    ilan.wait_for_function("() => window.scrollY === 0")
     button = ilan.locator("#new-entries")
     expect(button).to_be_hidden()
     for n in range(1, 4):
@@ -211,3 +211,24 @@ def test_a_point_opened_in_another_console_is_found_by_an_open_formulation_form(
     ours = Formulation.objects.get(text="Pilots are optional.")
     assert ours.point == Formulation.objects.get(text="Лоцманы обязательны.").point
     assert ours.point.negotiation.points.filter(title__iexact="pilotage").count() == 1
+
+
+def test_a_reviewer_who_reads_without_capturing_also_follows_the_newest_entry(asgi_server, scene, browser):
+    for n in range(1, 31):
+        record(scene, f"Earlier line {n}.")
+    lucas = sign_in(browser, asgi_server, scene.reviewer)
+    errors = []
+    lucas.on("pageerror", lambda error: errors.append(str(error)))
+    open_console(lucas, asgi_server, scene.session)
+    expect(lucas.locator("#capture")).to_have_count(0)
+    record(scene, "The newest line, for a reader.")
+    row = lucas.locator("#timeline li", has_text="The newest line, for a reader.")
+    expect(row).to_be_in_viewport()
+    assert row.bounding_box()["y"] + row.bounding_box()["height"] <= 900
+    lucas.mouse.wheel(0, -5000)
+    lucas.wait_for_function("() => window.scrollY === 0")
+    record(scene, "Another line.")
+    expect(lucas.locator("#new-entries")).to_have_text("1 new entry ↓")
+    lucas.locator("#new-entries").click()
+    expect(lucas.locator("#timeline li", has_text="Another line.")).to_be_in_viewport()
+    assert errors == []

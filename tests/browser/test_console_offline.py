@@ -6,6 +6,7 @@ and no row stays pending, without a reload."""
 from __future__ import annotations
 
 import signal
+import time
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -24,10 +25,12 @@ def scene(world):
 
 def kept_offline(page: Page) -> None:
     """The service worker controls the console and has kept the page."""
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
-    page.wait_for_function(
-        "caches.open('verbatim-console-v1').then((c) => c.match(location.pathname)).then((r) => Boolean(r))"
-    )
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    kept = "() => caches.open('verbatim-console-v1').then((c) => c.match(location.pathname)).then((r) => Boolean(r))"
+    deadline = time.monotonic() + 10
+    while not page.evaluate(kept):
+        assert time.monotonic() < deadline, "the service worker did not keep the console page"
+        page.wait_for_timeout(100)
 
 
 def test_a_reload_while_offline_shows_the_console_with_its_queue(asgi_server, scene, browser):
