@@ -5,6 +5,7 @@ from sessions import minutes_views, views
 app_name = "sessions"
 
 urlpatterns = [
+    path("console-sw.js", views.service_worker, name="service_worker"),
     path("<uuid:session_id>/", views.detail, name="detail"),
     path("<uuid:session_id>/stream", views.stream, name="stream"),
     path("<uuid:session_id>/panels/<slug:name>", views.panel, name="panel"),

@@ -6,6 +6,8 @@ from uuid import UUID
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
@@ -59,7 +61,7 @@ def grace_words(seconds: int | None = None) -> str:
 def _panels_context(session: Session, membership: Membership) -> dict:
     from agreements.views import formulations_context
 
-    participants = session.negotiation.participants.select_related("party")
+    participants = list(session.negotiation.participants.select_related("party"))
     present = set(session.attendance.values_list("participant_id", flat=True))
     return {
         "session": session,
@@ -74,6 +76,8 @@ def _panels_context(session: Session, membership: Membership) -> dict:
         "grace": grace_words(),
         "agenda": session.agenda_items.all(),
         "participants": [(p, p.pk in present) for p in participants],
+        # for the console's speaker picker, redrawn with the attendance panel when someone is added
+        "participants_json": [{"name": p.name, "party": p.party.name, "label": p.party.label} for p in participants],
         "parties": session.negotiation.parties.all(),
         "functions": Participant.Function.choices,
         "summary": Summary.objects.filter(session=session).first(),
@@ -97,18 +101,26 @@ def _console_context(session: Session, membership: Membership) -> dict:
     )
     record = max((e.seq for e in entries if e.stream == Entry.RECORD_STREAM), default=0)
     internal = max((e.seq for e in entries if e.stream != Entry.RECORD_STREAM), default=0)
-    participants = [
-        {"name": p.name, "party": p.party.name, "label": p.party.label}
-        for p in session.negotiation.participants.select_related("party")
-    ]
     return {
         **_panels_context(session, membership),
         "entries": entries,
         "cursor": Cursor(record, internal),
-        "participants_json": participants,
         "keys": KEYS,
         "kinds": Entry.Kind.choices,
     }
+
+
+@login_not_required
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The console's service worker (static/js/console-sw.js), served from
+    /sessions/ so that its scope covers every console page. It holds no
+    record: the pages it keeps are those the browser already opened."""
+    with open(finders.find("js/console-sw.js"), encoding="utf-8") as script:
+        response = HttpResponse(script.read(), content_type="text/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = "/sessions/"
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 @require_GET

@@ -5,15 +5,94 @@
   const root = document.querySelector("[data-console]");
   if (!root) return;
 
+  // What the console says, in the page's language (console.html builds it).
+  const MESSAGES = JSON.parse(document.getElementById("console-messages")?.textContent || "{}");
+  const t = (key, values = {}) =>
+    (MESSAGES[key] ?? key).replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
   const session = root.dataset.session;
   const draftKey = `verbatim:draft:${session}`;
   const queueKey = `verbatim:queue:${session}`;
   const failedKey = `verbatim:failed:${session}`;   // the "not recorded" tray
   const csrf = JSON.parse(document.body.getAttribute("hx-headers") || "{}")["x-csrftoken"];
-  const participants = JSON.parse(document.getElementById("participants-data").textContent);
+  // Every participant of the negotiation, as the attendance panel last drew
+  // them: a participant added in any console appears here with the live update.
+  const participants = () => {
+    try { return JSON.parse(document.getElementById("participants-data")?.textContent || "[]"); } catch { return []; }
+  };
   const timeline = document.getElementById("timeline");
   const pendingList = document.getElementById("pending");
   const connection = document.getElementById("connection");
+
+  // ---- live swaps merge around work in progress ------------------------------
+  // The side panels are redrawn whenever another console changes them; the
+  // new HTML is merged into the page (idiomorph) rather than replacing it, and
+  // what a member is working on is left as it is: a form with focus or typed
+  // text, a form opened beside the record (a formulation, a correction), a
+  // <details> they opened. A form the member has just sent successfully is
+  // no longer work in progress: it is redrawn like the rest.
+  const defaultIndex = (select) => {
+    let index = 0;
+    [...select.options].forEach((o, i) => { if (o.defaultSelected) index = i; });
+    return index;
+  };
+  const typedIn = (form) => [...form.elements].some((el) => {
+    if (el.type === "hidden" || el.type === "submit" || el.type === "button" || el.tagName === "BUTTON") return false;
+    if (el.type === "checkbox" || el.type === "radio") return el.checked !== el.defaultChecked;
+    if (el.tagName === "SELECT") return !el.multiple && el.selectedIndex !== defaultIndex(el);
+    return "defaultValue" in el && el.value !== el.defaultValue;
+  });
+  const inProgress = (el) => {
+    if (!(el instanceof Element)) return false;
+    if (el.matches("li.editing")) return true;
+    if (el.id === "formulation-form-slot") return Boolean(el.querySelector("form:not([data-sent])"));
+    if (el.tagName === "FORM" && !el.dataset.sent) return el.contains(document.activeElement) || typedIn(el);
+    return false;
+  };
+  if (window.Idiomorph) {
+    window.Idiomorph.defaults.ignoreActiveValue = true;
+    Object.assign(window.Idiomorph.defaults.callbacks, {
+      beforeNodeMorphed: (old) => !inProgress(old),
+      beforeNodeRemoved: (old) => !inProgress(old),
+      // a <details> the member opened stays open, unless the form in it was just sent; a box
+      // the member just ticked keeps its tick while its request is on the way (a redraw that
+      // left the server before it would untick it for a moment)
+      beforeAttributeUpdated: (name, el, how) =>
+        !(name === "open" && how === "remove" && el.tagName === "DETAILS" && !el.querySelector("form[data-sent]")) &&
+        !(name === "checked" && el.classList.contains("htmx-request")),
+    });
+  }
+  // Before the answer to a member's own form is merged in, that form is done.
+  document.body.addEventListener("htmx:beforeSwap", (event) => {
+    const { xhr, requestConfig } = event.detail;
+    if (!requestConfig || xhr.status < 200 || xhr.status >= 300 || requestConfig.verb === "get") return;
+    const form = requestConfig.elt?.closest?.("form");
+    if (form && root.contains(form)) form.dataset.sent = "1";
+  });
+  document.body.addEventListener("htmx:afterSettle", () => {
+    root.querySelectorAll("form[data-sent]").forEach((form) => { delete form.dataset.sent; });
+  });
+  // A row redrawn out of band (corrected, disputed, linked to a formulation) is
+  // merged too; a row open for correction is left alone: saving it then shows
+  // both texts, theirs and the member's.
+  document.body.addEventListener("htmx:oobBeforeSwap", (event) => {
+    const { target, fragment } = event.detail;
+    if (!target?.matches?.("#timeline > li") || !window.Idiomorph) return;
+    event.detail.shouldSwap = false;
+    if (target.matches("li.editing")) {
+      if (!target.querySelector(".changed-meanwhile")) {
+        const note = document.createElement("p");
+        note.className = "notice small changed-meanwhile";
+        note.setAttribute("role", "status");
+        note.textContent = t("changed_meanwhile");
+        target.querySelector("form")?.prepend(note);
+      }
+      return;
+    }
+    const fresh = fragment.firstElementChild;
+    if (!fresh) return;
+    window.Idiomorph.morph(target, fresh, { morphStyle: "outerHTML" });
+    window.htmx.process(target);
+  });
 
   // ---- the live stream ---------------------------------------------------
   // Remember the last event id ourselves: when htmx has to open a brand-new
@@ -27,11 +106,32 @@
     u.searchParams.set("status", root.dataset.status);
     return u.pathname + u.search;
   };
+  let source = null;   // the stream this console listens to now
   const installEventSourceFactory = () => {
     if (!window.htmx) return;
-    window.htmx.createEventSource = (url) => new EventSource(streamUrl(url), { withCredentials: true });
+    window.htmx.createEventSource = (url) => {
+      source = new EventSource(streamUrl(url), { withCredentials: true });
+      return source;
+    };
   };
   installEventSourceFactory();
+  // A stream can look open and bring nothing (a server process on its way
+  // out, a proxy holding the line): when a line the server stored does not
+  // come back on it, open a fresh one, resuming after the last event seen.
+  // Closing it and reporting the error lets htmx's SSE extension reconnect.
+  let reconnectedAt = 0;
+  const reconnectStream = () => {
+    if (!source || Date.now() - reconnectedAt < 3000) return;
+    reconnectedAt = Date.now();
+    const stale = source;
+    stale.close();
+    stale.onerror?.(new Event("error"));
+  };
+  const expectRow = (id, attempt = 0) => setTimeout(() => {
+    if (document.getElementById(`entry-${id}`)) return;
+    reconnectStream();
+    if (attempt < 8) expectRow(id, attempt + 1);
+  }, 3000 + 2000 * attempt);
 
   let sendQueued = () => {};   // set below for members who capture
   const setConnection = (state, text) => {
@@ -39,14 +139,14 @@
     connection.textContent = text;
   };
   document.body.addEventListener("htmx:sseOpen", (event) => {
-    setConnection("live", "live");
+    setConnection("live", t("live"));
     const source = event.detail.source;
     source.addEventListener("entry", (e) => { if (e.lastEventId) lastEventId = e.lastEventId; });
     source.addEventListener("status", (e) => sessionStatus(e.data));
-    source.addEventListener("gone", () => { setConnection("gone", "access ended"); source.close(); });
+    source.addEventListener("gone", () => { setConnection("gone", t("access_ended")); source.close(); });
     sendQueued();
   });
-  document.body.addEventListener("htmx:sseError", () => setConnection("down", "reconnecting…"));
+  document.body.addEventListener("htmx:sseError", () => setConnection("down", t("reconnecting")));
   // Back on the network: the side panels may have missed changes (their reloads fail offline).
   window.addEventListener("online", () => window.htmx && window.htmx.trigger(document.body, "refreshPanels"));
   // Never show the same entry twice, whatever the stream replays.
@@ -66,13 +166,12 @@
     }
   }).observe(timeline, { childList: true });
 
-  const STATUS_LABELS = { scheduled: "Scheduled", in_progress: "In progress", closed: "Closed", minutes_approved: "Minutes approved" };
   const isOpen = (status) => status === "scheduled" || status === "in_progress";
   const sessionStatus = (status) => {
     root.dataset.status = status;
     const badge = document.getElementById("status-panel");
-    if (badge && STATUS_LABELS[status]) {
-      badge.textContent = STATUS_LABELS[status];
+    if (badge && MESSAGES[`status_${status}`]) {
+      badge.textContent = t(`status_${status}`);
       badge.className = `badge status-${status}`;
     }
     const form = document.getElementById("capture");
@@ -89,7 +188,7 @@
       const note = document.createElement("p");
       note.className = "notice";
       note.id = "closed-notice";
-      note.textContent = `This session is now closed; it accepts no new lines. Lines typed before the close are still sent and recorded late for ${root.dataset.grace}; any the server refuses stay in the "Not recorded" tray.`;
+      note.textContent = t("closed_now", { grace: root.dataset.grace });
       form.before(note);
       form.querySelectorAll("textarea, select, button").forEach((el) => { el.disabled = true; });
     } else if (isOpen(status) && form.dataset.closed) {
@@ -98,6 +197,76 @@
       form.querySelectorAll("textarea, select, button").forEach((el) => { el.disabled = false; });
     }
   };
+
+  // ---- the newest entry stays in view ----------------------------------------
+  // While the member is at the end of the record, each new row (theirs or
+  // another console's) is scrolled into view just above the capture box. Once
+  // they have scrolled up to read, new rows do not move the page: a button
+  // says how many arrived and brings them back to the end.
+  const newEntries = document.getElementById("new-entries");
+  const newest = () => pendingList.lastElementChild || timeline.lastElementChild;
+  // the top of what covers the end of the record: the sticky capture box, or the window's bottom
+  const coverTop = () => document.getElementById("capture")?.getBoundingClientRect().top ?? window.innerHeight;
+  const newestVisible = () => {
+    const row = newest();
+    if (!row) return true;
+    const box = row.getBoundingClientRect();
+    return box.bottom <= coverTop() + 2 && box.bottom > 0;
+  };
+  let following = true;
+  let unseen = 0;
+  const showUnseen = () => {
+    if (!newEntries) return;
+    newEntries.hidden = unseen === 0;
+    newEntries.textContent = unseen === 1 ? t("new_entries_one") : unseen ? t("new_entries_other", { n: unseen }) : "";
+  };
+  const showNewest = () => {
+    const row = newest();
+    if (row && !newestVisible()) {
+      window.scrollBy({ top: row.getBoundingClientRect().bottom - coverTop() + 8, behavior: "instant" });
+    }
+    following = true;
+    unseen = 0;
+    showUnseen();
+  };
+  window.addEventListener("scroll", () => {
+    following = newestVisible();
+    if (following && unseen) { unseen = 0; showUnseen(); }
+  }, { passive: true });
+  const rowsAdded = (records) => records.reduce((n, r) =>
+    n + [...r.addedNodes].filter((x) => x.nodeName === "LI").length - [...r.removedNodes].filter((x) => x.nodeName === "LI").length, 0);
+  new MutationObserver((records) => {
+    const added = rowsAdded(records);
+    if (added <= 0) return;
+    if (following) showNewest();
+    else { unseen += added; showUnseen(); }
+  }).observe(timeline, { childList: true });
+  // the member's own lines are always shown as they type them
+  new MutationObserver((records) => { if (rowsAdded(records) > 0) showNewest(); }).observe(pendingList, { childList: true });
+  newEntries?.addEventListener("click", () => {
+    showNewest();
+    document.getElementById("capture-text")?.focus({ preventScroll: true });
+  });
+  window.addEventListener("load", showNewest);
+  showNewest();
+
+  // ---- offline ----------------------------------------------------------------
+  // A service worker keeps this page and its assets, so that a reload without
+  // a network (or while the server is down) shows the console again, with the
+  // queue and the draft kept in this browser.
+  if ("serviceWorker" in navigator && root.dataset.serviceWorker) {
+    const controlled = Boolean(navigator.serviceWorker.controller);   // then this load went through it, and is kept
+    navigator.serviceWorker.register(root.dataset.serviceWorker, { scope: "/sessions/" }).then(() =>
+      navigator.serviceWorker.ready).then((registration) => {
+      if (controlled) return;
+      const assets = [...document.querySelectorAll("script[src], link[rel=stylesheet]")].map((el) => el.src || el.href);
+      registration.active?.postMessage({ keep: [window.location.pathname, ...assets] });
+    }).catch(() => { /* no worker (a private window, say): the console works, without the offline copy */ });
+    // Signing out from here leaves no copy of the console in this browser.
+    document.querySelector("form[action$='/logout/']")?.addEventListener("submit", () => {
+      window.caches?.delete("verbatim-console-v1");
+    });
+  }
 
   // ---- the queue of typed lines --------------------------------------------
   // Only members who capture have one. It lives in localStorage until the
@@ -138,7 +307,7 @@
   });
 
   const typedAt = (item) => item.captured_at ? new Date(item.captured_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" }) : "";
-  const describe = (item) => `${item.kindLabel}${item.speaker ? " · " + item.speaker : ""}${item.visibility === "internal" ? " · internal" : ""}`;
+  const describe = (item) => `${item.kindLabel}${item.speaker ? " · " + item.speaker : ""}${item.visibility === "internal" ? " · " + t("internal_line") : ""}`;
 
   const pendingRow = (item, state) => {
     let row = document.getElementById(`pending-${item.client_id}`);
@@ -152,15 +321,14 @@
       pendingList.append(row);
     }
     row.dataset.state = state;
-    const words = { queued: "waiting to be sent", sending: "sending…", saved: "saved" };
-    row.querySelector(".meta").textContent = `${describe(item)} · ${words[state]}`;
+    row.querySelector(".meta").textContent = `${describe(item)} · ${t(`state_${state}`)}`;
     return row;
   };
 
   const showQueue = (offline) => {
     if (!queueStatus) return;
     const n = queue.length;
-    queueStatus.textContent = n ? `${n} waiting to be sent${offline ? " · offline, retrying" : ""}` : "";
+    queueStatus.textContent = n ? t(offline ? "queue_offline" : "queue_waiting", { n }) : "";
     queueStatus.dataset.offline = offline ? "1" : "";
   };
 
@@ -188,8 +356,8 @@
       selection.addRange(range);
       document.execCommand("copy");
     }
-    b.textContent = "Copied";
-    setTimeout(() => { b.textContent = "Copy"; }, 2000);
+    b.textContent = t("copied");
+    setTimeout(() => { b.textContent = t("copy"); }, 2000);
   };
   const removeFromTray = (item) => store(failedKey, load(failedKey).filter((f) => f.client_id !== item.client_id));
   const showTray = () => {
@@ -201,7 +369,7 @@
       li.id = `not-recorded-${item.client_id}`;
       const meta = document.createElement("p");
       meta.className = "meta small";
-      meta.textContent = `${describe(item)}${item.captured_at ? " · typed at " + typedAt(item) : ""}`;
+      meta.textContent = `${describe(item)}${item.captured_at ? " · " + t("typed_at", { time: typedAt(item) }) : ""}`;
       const text = document.createElement("p");
       text.className = "text";
       text.dir = "auto";
@@ -211,21 +379,21 @@
       reason.textContent = item.detail;
       const actions = document.createElement("div");
       actions.className = "tray-actions";
-      const copy = button("Copy", () => copyText(item, text, copy));
+      const copy = button(t("copy"), () => copyText(item, text, copy));
       actions.append(copy);
       if (isOpen(root.dataset.status)) {
-        actions.append(button("Send again", () => {
+        actions.append(button(t("send_again"), () => {
           removeFromTray(item);
           enqueue({ ...item, client_id: crypto.randomUUID(), detail: undefined });
         }));
       }
-      const remove = button("Remove", () => {
+      const remove = button(t("remove"), () => {
         if (remove.dataset.armed) {
           removeFromTray(item);
           showTray();
         } else {
           remove.dataset.armed = "1";
-          remove.textContent = "Remove for good? It is in no record.";
+          remove.textContent = t("remove_confirm");
         }
       }, "small link");
       actions.append(remove);
@@ -263,6 +431,7 @@
         let response;
         try {
           response = await fetch(root.dataset.entriesUrl, {
+            signal: AbortSignal.timeout(10000),   // a server that stopped answering: try again
             method: "POST",
             credentials: "same-origin",
             headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
@@ -290,10 +459,11 @@
           store(queueKey, queue);
           const row = pendingRow(item, "saved");
           if (document.getElementById(`entry-${body.id}`)) row.remove();
+          else expectRow(body.id);
         } else {
-          let detail = "The server refused this line.";
+          let detail = t("refused");
           try { detail = (await response.json()).detail || detail; } catch { /* keep the default */ }
-          if (typeof detail !== "string") detail = "The line was not accepted; check it and send it again.";
+          if (typeof detail !== "string") detail = t("refused_invalid");
           toTray(item, detail);   // in the tray (and localStorage) before it leaves the queue
           queue.shift();
           store(queueKey, queue);
@@ -309,6 +479,9 @@
 
   sendQueued = flush;
   window.addEventListener("online", () => { reportPending(true); flush(); });
+  // Whatever else happens (a stream that does not reconnect, a timer the
+  // browser delayed), lines waiting here are sent again every few seconds.
+  setInterval(() => { if (queue.length) flush(); }, 5000);
   for (const item of queue) pendingRow(item, "queued");
   showTray();
   showQueue(false);
@@ -334,12 +507,25 @@
   const showChips = () => {
     chipKind.textContent = label(kindSelect);
     chipKind.dataset.kind = kindSelect.value;
-    chipSpeaker.textContent = !speakerSelect.value ? "No speaker"
-      : speakerApplies() ? label(speakerSelect) : "No speaker (internal and observation lines have none)";
-    chipVisibility.textContent = visibilitySelect.value === "internal" ? "Internal" : "Shared record";
+    chipSpeaker.textContent = !speakerSelect.value ? t("no_speaker")
+      : speakerApplies() ? label(speakerSelect) : t("no_speaker_here");
+    chipVisibility.textContent = visibilitySelect.value === "internal" ? t("chip_internal") : t("chip_record");
     chipVisibility.dataset.internal = visibilitySelect.value === "internal" ? "1" : "";
     form.classList.toggle("internal", visibilitySelect.value === "internal");
   };
+  // The speaker picker follows the participants drawn in the attendance panel.
+  const syncSpeakers = () => {
+    const known = new Set([...speakerSelect.options].map((o) => o.value));
+    for (const person of participants()) {
+      if (known.has(person.name)) continue;
+      const option = document.createElement("option");
+      option.value = person.name;
+      option.dataset.party = person.party;
+      option.textContent = `${person.name} (${person.label})`;
+      speakerSelect.append(option);
+    }
+  };
+  document.body.addEventListener("htmx:afterSettle", syncSpeakers);
   [kindSelect, speakerSelect, visibilitySelect].forEach((s) => s.addEventListener("change", () => {
     if (s === speakerSelect) namedInLine = Boolean(speakerSelect.value);   // picked by hand for this line
     showChips();
@@ -349,7 +535,7 @@
   const normalise = (s) => s.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
   const speakersFor = (prefix) => {
     const p = normalise(prefix);
-    return participants.filter((person) =>
+    return participants().filter((person) =>
       normalise(person.name).split(/\s+/).some((word) => word.startsWith(p)) || normalise(person.name).startsWith(p));
   };
   let cycle = 0;
@@ -385,10 +571,13 @@
     if (text !== input.value) { input.value = text; }
     const pending = /^@(\S+)$/.exec(text);
     if (unmatched) {
-      hint.textContent = `no participant matches "@${unmatched}": kept in the text`;
+      hint.textContent = t("hint_kept", { word: unmatched });
     } else if (pending && pending[1] !== "-") {
       const found = speakersFor(pending[1]);
-      hint.textContent = found.length ? `→ ${found[cycle % found.length].name} (${found[cycle % found.length].label})  space to pick${found.length > 1 ? ", Tab for next" : ""}` : "no participant matches";
+      const person = found[cycle % found.length];
+      hint.textContent = found.length
+        ? t(found.length > 1 ? "hint_pick_next" : "hint_pick", { name: person.name, party: person.label })
+        : t("hint_none");
     } else {
       hint.textContent = "";
     }
@@ -452,7 +641,9 @@
   // captured; every form closes with Esc, back to the input. The input is
   // focused without scrolling, so the view never jumps to the side panels.
   const backToInput = () => input.focus({ preventScroll: true });
-  const byTheUser = (detail) => Boolean(detail.requestConfig?.triggeringEvent?.isTrusted) && root.contains(detail.requestConfig.elt);
+  // (a button the answer replaced, like "Record a formulation", is no longer in the page: its target is)
+  const byTheUser = (detail) => Boolean(detail.requestConfig?.triggeringEvent?.isTrusted) &&
+    (root.contains(detail.requestConfig.elt) || (!detail.requestConfig.elt.isConnected && root.contains(detail.target)));
   const closesAForm = (detail) => detail.requestConfig.verb !== "get" || /[?&]cancel=1/.test(detail.requestConfig.path);
   document.body.addEventListener("htmx:beforeRequest", (event) => {
     const detail = event.detail;
@@ -527,6 +718,101 @@
     const words = selectedIn(button.closest("li")) || (noted?.button === button ? noted.words : "");
     noted = null;
     if (words) event.detail.parameters.words = words;
+  });
+
+  // ---- the formulation form: the point by search, the language by script ------------
+  // The point is typed, not preselected: "3", "nav" or "3. Navigation", picked
+  // from the suggestions; a title that matches no point opens a new one, and
+  // the hint says which it will be. The language follows the script of the
+  // words (Cyrillic ru, Arabic ar, Han zh; Latin the language last used for
+  // Latin words in this console, else the negotiation's first working
+  // language) until the member types a language. The server checks both.
+  const languageKey = `verbatim:latin-language:${session}`;
+  const SCRIPTS = [["ru", /\p{Script=Cyrillic}/gu], ["ar", /\p{Script=Arabic}/gu], ["zh", /\p{Script=Han}/gu], ["latin", /\p{Script=Latin}/gu]];
+  const scriptOf = (text) => {
+    let best = null;
+    let most = 0;
+    for (const [name, pattern] of SCRIPTS) {
+      const n = (text.match(pattern) || []).length;
+      if (n > most) { best = name; most = n; }
+    }
+    return best;
+  };
+  const pointFor = (form) => {
+    const typed = form.elements.point_search.value.trim();
+    const options = [...form.querySelectorAll("#point-choices option")];
+    const same = (a, b) => a.localeCompare(b, undefined, { sensitivity: "accent" }) === 0;
+    const match = options.find((o) => same(o.value, typed)) ||
+      (/^\d+\.?$/.test(typed) ? options.find((o) => o.value.startsWith(`${parseInt(typed, 10)}. `)) : null) ||
+      options.find((o) => same(o.value.replace(/^\d+\.\s*/, ""), typed));
+    return { typed, match };
+  };
+  const showPoint = (form) => {
+    const { typed, match } = pointFor(form);
+    form.elements.point.value = match ? match.dataset.point : typed ? "new" : "";
+    form.elements.point_title.value = match ? "" : typed;
+    const hintEl = form.querySelector("#point-hint");
+    if (!hintEl) return;
+    if (match) {
+      const [, number, title] = /^(\d+)\.\s*(.*)$/s.exec(match.value) || [null, "", match.value];
+      hintEl.textContent = t("point_existing", { number, title });
+    } else {
+      hintEl.textContent = typed ? t("point_new", { title: typed }) : t("point_empty");
+    }
+  };
+  const guessLanguage = (form) => {
+    const language = form.elements.language;
+    if (!language || language.dataset.typed) return;
+    const script = scriptOf(form.elements.text.value);
+    if (!script) return;
+    const value = script === "latin"
+      ? localStorage.getItem(languageKey) || language.dataset.firstLanguage || language.value
+      : script;
+    if (value !== language.value) {
+      language.value = value;
+      const hintEl = form.querySelector("#language-hint");
+      if (hintEl) hintEl.textContent = t("language_from_script");
+    }
+  };
+  const formulationForm = (el) => el?.closest?.(".formulation-form");
+  root.addEventListener("input", (event) => {
+    const form = formulationForm(event.target);
+    if (!form) return;
+    const name = event.target.name;
+    if (name === "point_search") showPoint(form);
+    else if (name === "text") guessLanguage(form);
+    else if (name === "language") event.target.dataset.typed = "1";
+  });
+  // An open form keeps its place while the panel is redrawn around it; its
+  // suggestions follow the points the panel now shows (opened by anyone).
+  const refreshPoints = (form) => {
+    const list = form.querySelector("#point-choices");
+    const shown = [...document.querySelectorAll("#formulations-panel .point-block h3[data-point]")];
+    if (!list || !shown.length) return;
+    list.replaceChildren(...shown.map((h) => {
+      const option = document.createElement("option");
+      option.value = h.textContent.trim();
+      option.dataset.point = h.dataset.point;
+      return option;
+    }));
+  };
+  document.body.addEventListener("htmx:afterSettle", () => {
+    for (const form of root.querySelectorAll(".formulation-form")) {
+      refreshPoints(form);
+      showPoint(form);
+      if (!form.dataset.ready) guessLanguage(form);
+      form.dataset.ready = "1";
+    }
+  });
+  document.body.addEventListener("htmx:configRequest", (event) => {
+    const form = formulationForm(event.detail.elt);
+    if (!form || event.detail.verb !== "post") return;
+    showPoint(form);
+    event.detail.parameters.point = form.elements.point.value;
+    event.detail.parameters.point_title = form.elements.point_title.value;
+    if (scriptOf(form.elements.text.value) === "latin" && form.elements.language.value.trim()) {
+      localStorage.setItem(languageKey, form.elements.language.value.trim());
+    }
   });
 
   if (!isOpen(root.dataset.status)) sessionStatus(root.dataset.status);

@@ -100,8 +100,7 @@ def test_a_proposal_recorded_and_agreed_as_a_formulation_shows_in_both_timelines
     row.get_by_role("button", name="Record as formulation").click()
     form = ilan.locator(".formulation-form")
     expect(form.locator("textarea[name=text]")).to_have_value("Warships give 48 hours' notice.")
-    form.locator("select[name=point]").select_option("new")
-    form.locator("input[name=point_title]").fill("Warships")
+    form.locator("input[name=point_search]").fill("Warships")
     form.get_by_role("button", name="Record formulation").click()
 
     other_row = dmitri.locator("#timeline li", has_text="Warships give 48 hours")

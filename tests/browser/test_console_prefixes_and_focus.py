@@ -145,8 +145,7 @@ def test_the_words_selected_in_a_proposal_become_the_formulation_exactly(asgi_se
     line.get_by_role("button", name="Record as formulation").click()
     form = ilan.locator(".formulation-form")
     expect(form.locator("textarea[name=text]")).to_have_value("vessels  give notice\tat Kel.")
-    form.locator("select[name=point]").select_option("new")
-    form.locator("input[name=point_title]").fill("Notice")
+    form.locator("input[name=point_search]").fill("Notice")
     form.get_by_role("button", name="Record formulation").click()
     expect_in_input(ilan)
     # typed straight afterwards, without touching the mouse
@@ -184,6 +183,7 @@ def test_focus_is_back_in_the_input_after_each_action_in_the_side_panels(asgi_se
     # first, while no live update redraws the panel under the open form (a part of issue 15 of its own)
     ilan.locator("#attendance-panel summary", has_text="Add a participant").click()
     ilan.locator("#attendance-panel input[name=name]").fill("Rami Haddad")
+    ilan.locator("#attendance-panel select[name=function]").select_option(label="Advisor")
     ilan.get_by_role("button", name="Add as present").click()
     expect(ilan.locator("#attendance-panel")).to_contain_text("Rami Haddad")
     expect_in_input(ilan)
@@ -230,7 +230,7 @@ def test_every_console_form_closes_with_esc_back_to_the_input(asgi_server, scene
     expect_in_input(ilan)
 
     line.get_by_role("button", name="Record as formulation").click()
-    expect(ilan.locator(".formulation-form select[name=point]")).to_be_focused()
+    expect(ilan.locator(".formulation-form input[name=point_search]")).to_be_focused()
     ilan.keyboard.press("Escape")
     expect(ilan.locator(".formulation-form")).to_have_count(0)
     expect_in_input(ilan)
