@@ -126,3 +126,13 @@ def test_a_line_stored_while_the_stream_brings_nothing_still_arrives_without_rel
     expect(ilan.locator("#pending li")).to_have_count(0)
     expect(ilan.locator("#connection")).to_have_text("live")
     assert Entry.objects.filter(text="Stored while the stream was silent.").count() == 1
+
+
+def test_signing_out_from_another_page_leaves_no_offline_copy_of_the_console(asgi_server, scene, browser):
+    ilan = sign_in(browser, asgi_server, scene.note_taker)
+    open_console(ilan, asgi_server, scene.session)
+    kept_offline(ilan)
+    ilan.goto(f"{asgi_server.url}/account/")
+    ilan.locator("nav.account button[type=submit]").click()
+    ilan.wait_for_url("**/login/**")
+    assert ilan.evaluate("() => caches.has('verbatim-console-v1')") is False
