@@ -54,6 +54,6 @@ class PreferenceForm(forms.Form):
         self.fields["time_zone"].choices = [("", gettext_lazy("The one your browser reports"))] + [
             (name, name.replace("_", " ")) for name in sorted(time_zone_names())
         ]
-        self.fields["language"].choices = [("", gettext_lazy("The one chosen with the switcher on each browser"))] + [
+        self.fields["language"].choices = [("", gettext_lazy("The language switcher's choice"))] + [
             (code, name) for code, name in settings.LANGUAGES
         ]
