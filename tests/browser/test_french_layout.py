@@ -51,6 +51,7 @@ def test_every_main_page_in_french_fits_the_screen(asgi_server, world, browser, 
     page.click(".language button")
     page.wait_for_selector("html[lang=fr]")
     fits_and_reads_french(page, width, "login", "Nom d’utilisateur")
+    assert page.inner_text("main h1") == "Se connecter"
     page.fill("input[name=username]", w.head.username)
     page.fill("input[name=password]", "pw")
     page.click("main button[type=submit]")
