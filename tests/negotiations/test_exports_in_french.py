@@ -48,7 +48,8 @@ def test_a_file_exported_and_verified_by_viewers_reading_french_matches(scene, a
         content = client.get(f"/api/v1/sessions/{scene.session.public_id}/minutes.{fmt}").content
         page = client.post("/verify", {"file": SimpleUploadedFile(f"minutes.{fmt}", content)})
         assert page.status_code == 200, fmt
-        assert "Le fichier est le compte rendu" in page.text, fmt
+        assert "Le fichier est le compte rendu : le procès-verbal commun de la séance 1" in page.text, fmt
+        assert re.search(r"Un fichier identique a été émis le \d{1,2} \S+ \d{4} à \d\d:\d\d CES?T", page.text), fmt
 
 
 def test_the_word_and_pdf_files_print_no_raw_iso_timestamp(scene, api):  # noqa: F811
