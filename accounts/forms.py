@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy
 
-from accounts.models import LoginLocked
+from accounts.models import LoginLocked, time_zone_names
 from accounts.signin import WrongCredentials, sign_in
 
-WRONG = (
+WRONG = gettext_lazy(
     "That username, password or code do not match. Check them and try again; after a few more tries "
     "this account is locked for a while."
 )
@@ -15,7 +17,7 @@ WRONG = (
 
 class SignInForm(AuthenticationForm):
     otp_token = forms.CharField(
-        label="Code from your authenticator app (if you set one up)", required=False, max_length=10
+        label=gettext_lazy("Code from your authenticator app (if you set one up)"), required=False, max_length=10
     )
 
     def clean(self):
@@ -38,4 +40,20 @@ class SignInForm(AuthenticationForm):
 
 
 class TokenCodeForm(forms.Form):
-    otp_token = forms.CharField(label="Code from your authenticator app", max_length=10)
+    otp_token = forms.CharField(label=gettext_lazy("Code from your authenticator app"), max_length=10)
+
+
+class PreferenceForm(forms.Form):
+    """The account page's choice of time zone and language; blank keeps the browser's."""
+
+    time_zone = forms.ChoiceField(label=gettext_lazy("Time zone"), required=False)
+    language = forms.ChoiceField(label=gettext_lazy("Language"), required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = [("", gettext_lazy("The one your browser reports"))] + [
+            (name, name.replace("_", " ")) for name in sorted(time_zone_names())
+        ]
+        self.fields["language"].choices = [("", gettext_lazy("The language switcher's choice"))] + [
+            (code, name) for code, name in settings.LANGUAGES
+        ]

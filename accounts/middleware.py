@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django_htmx.http import HttpResponseClientRedirect
 
 from negotiations.access import TwoFactorRequired
@@ -29,9 +30,11 @@ def ended_because(data, now: float) -> str | None:
     """Why a browser session with this data has timed out, or None while it stands."""
     signed_in_at, seen_at = data.get(SIGNED_IN_AT), data.get(SEEN_AT)
     if signed_in_at is not None and now - signed_in_at > settings.SESSION_COOKIE_AGE:
-        return f"You were signed out {_hours(settings.SESSION_COOKIE_AGE)} after signing in."
+        return gettext("You were signed out %(time)s after signing in.") % {"time": _hours(settings.SESSION_COOKIE_AGE)}
     if seen_at is not None and now - seen_at > settings.IDLE_TIMEOUT_SECONDS:
-        return f"You were signed out after {_hours(settings.IDLE_TIMEOUT_SECONDS)} without activity."
+        return gettext("You were signed out after %(time)s without activity.") % {
+            "time": _hours(settings.IDLE_TIMEOUT_SECONDS)
+        }
     return None
 
 
@@ -71,15 +74,15 @@ class SessionTimeoutMiddleware:
     def _end(request: HttpRequest, why: str) -> None:
         logout(request)
         if hasattr(request, "_messages"):
-            messages.info(request, f"{why} Sign in again to go on.")
+            messages.info(request, why + " " + gettext("Sign in again to go on."))
 
 
 def _hours(seconds: int) -> str:
     if seconds % 3600 == 0:
         hours = seconds // 3600
-        return f"{hours} hour{'s' if hours != 1 else ''}"
+        return ngettext("%(n)s hour", "%(n)s hours", hours) % {"n": hours}
     minutes = round(seconds / 60)
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return ngettext("%(n)s minute", "%(n)s minutes", minutes) % {"n": minutes}
 
 
 class TwoFactorRequiredMiddleware:

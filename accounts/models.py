@@ -3,11 +3,16 @@ every web process and worker sees the same count."""
 
 from __future__ import annotations
 
+import functools
+import zoneinfo
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.formats import time_format
+from django.utils.translation import gettext, gettext_lazy
 
 
 class LoginLocked(Exception):
@@ -16,8 +21,11 @@ class LoginLocked(Exception):
     def __init__(self, until: datetime) -> None:
         self.until = until
         super().__init__(
-            f"Too many failed sign-ins for this account from your address: it is locked until "
-            f"{until:%H:%M} UTC. Try again then, or ask an administrator to unlock it."
+            gettext(
+                "Too many failed sign-ins for this account from your address: it is locked until %(time)s. "
+                "Try again then, or ask an administrator to unlock it."
+            )
+            % {"time": time_format(timezone.localtime(until), "H:i T")}
         )
 
     @property
@@ -39,7 +47,7 @@ class LoginLock(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["username", "address"], name="login_lock_per_user_address")]
-        verbose_name = "login lock"
+        verbose_name = gettext_lazy("login lock")
 
     def __str__(self) -> str:
         return f"{self.username} from {self.address}"
@@ -86,3 +94,46 @@ class LoginLock(models.Model):
     def unlock(cls, username: str) -> int:
         """Staff: forget every failure of this username, from any address."""
         return cls.objects.filter(username=cls._key(username)).delete()[0]
+
+
+@functools.cache
+def time_zone_names() -> frozenset[str]:
+    """Every IANA time zone this server knows (zoneinfo), the only names a viewer may choose."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_time_zone(value: str) -> None:
+    if value and value not in time_zone_names():
+        raise ValidationError(
+            gettext("%(zone)s is not a time zone we know; choose one from the list, e.g. Europe/Paris.")
+            % {"zone": value[:64]},
+            code="unknown_time_zone",
+        )
+
+
+class Preference(models.Model):
+    """How one user reads the interface: in which time zone times are shown and in which language.
+    Blank means "not chosen": the zone the browser reports, and the language switcher's cookie."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference")
+    time_zone = models.CharField(gettext_lazy("time zone"), max_length=64, blank=True, validators=[validate_time_zone])
+    language = models.CharField(gettext_lazy("language"), max_length=8, blank=True, choices=settings.LANGUAGES)
+
+    class Meta:
+        verbose_name = gettext_lazy("preference")
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.time_zone or 'browser time zone'}, {self.language or 'switcher language'}"
+
+    @classmethod
+    def of(cls, user) -> tuple[str, str]:
+        """(time zone, language) the user chose, each "" when not chosen: one query, nothing created."""
+        return cls.objects.filter(user=user).values_list("time_zone", "language").first() or ("", "")
+
+    @classmethod
+    def choose(cls, user, *, time_zone: str, language: str) -> Preference:
+        validate_time_zone(time_zone)
+        if language and language not in dict(settings.LANGUAGES):
+            raise ValidationError(gettext("Choose English or French."), code="unknown_language")
+        preference, _ = cls.objects.update_or_create(user=user, defaults={"time_zone": time_zone, "language": language})
+        return preference

@@ -7,6 +7,7 @@ app_name = "accounts"
 urlpatterns = [
     path("language", views.choose_language, name="language"),
     path("account/", views.account, name="account"),
+    path("account/preferences", views.preferences, name="preferences"),
     path("account/tokens/<uuid:token_id>/revoke", views.revoke_token, name="revoke_token"),
     path("account/sign-out-everywhere", views.sign_out_everywhere, name="sign_out_everywhere"),
     path("account/two-factor/", views.two_factor, name="two_factor"),

@@ -3,6 +3,7 @@ from __future__ import annotations
 from base64 import b32encode
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_not_required
@@ -11,15 +12,17 @@ from django.contrib.sessions.models import Session
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 from django_otp import login as otp_login
 from django_otp.models import MAX_THROTTLE_DELAY_SECONDS
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.forms import SignInForm, TokenCodeForm
+from accounts.forms import PreferenceForm, SignInForm, TokenCodeForm
+from accounts.models import Preference
 from negotiations.access import HEAD_ROLES, get_for_user, signed_in_with_two_factor
 from negotiations.models import ApiToken, Negotiation
 
@@ -29,26 +32,61 @@ class SignInView(LoginView):
     redirect_authenticated_user = True
 
 
-def account(request: HttpRequest) -> HttpResponse:
-    """Your account: your API tokens (without their secrets), two-factor sign-in, signing out everywhere."""
+def account(request: HttpRequest, preference_form: PreferenceForm | None = None, status: int = 200) -> HttpResponse:
+    """Your account: language and time zone, your API tokens (without their secrets), two-factor
+    sign-in, signing out everywhere."""
     tokens = ApiToken.objects.filter(user=request.user)
+    time_zone, language = Preference.of(request.user)
+    zone = getattr(request, "viewer_time_zone", "") or timezone.get_current_timezone_name()
     return render(
         request,
         "accounts/account.html",
         {
+            "preference": {"time_zone": time_zone, "language": language},
+            "preference_form": preference_form
+            or PreferenceForm(initial={"time_zone": time_zone, "language": language}),
+            "viewer_zone": f"{zone.replace('_', ' ')} ({timezone.localtime().strftime('%Z')})",
             "tokens": tokens,
             "two_factor": TOTPDevice.objects.filter(user=request.user, confirmed=True).exists(),
             "verified": signed_in_with_two_factor(request.user),
             "required_by": Negotiation.objects.filter(memberships__user=request.user, requires_two_factor=True),
         },
+        status=status,
     )
+
+
+@require_POST
+def preferences(request: HttpRequest) -> HttpResponse:
+    """Save the time zone and language this user reads the interface in (their own, nobody else's)."""
+    form = PreferenceForm(request.POST)
+    if not form.is_valid():
+        return account(request, preference_form=form, status=400)
+    language = form.cleaned_data["language"]
+    Preference.choose(request.user, time_zone=form.cleaned_data["time_zone"], language=language)
+    if language:
+        translation.activate(language)  # say it in the language just chosen
+    messages.success(request, gettext("Your language and time zone are saved."))
+    response = redirect(f"{reverse('accounts:account')}#preferences")
+    if language:  # this browser's switcher follows the choice too
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+        )
+    return response
 
 
 @require_POST
 def revoke_token(request: HttpRequest, token_id: UUID) -> HttpResponse:
     token = get_object_or_404(ApiToken, public_id=token_id, user=request.user)
     token.revoke()
-    messages.success(request, f"Revoked the API token {token.name or 'without a name'}; it no longer works.")
+    if token.name:
+        said = gettext("Revoked the API token %(name)s; it no longer works.") % {"name": token.name}
+    else:
+        said = gettext("Revoked the API token without a name; it no longer works.")
+    messages.success(request, said)
     return redirect("accounts:account")
 
 
@@ -61,7 +99,7 @@ def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
         if session.get_decoded().get("_auth_user_id") == str(user.pk):
             session.delete()
     logout(request)
-    messages.success(request, "You are signed out everywhere, and all your API tokens are revoked.")
+    messages.success(request, gettext("You are signed out everywhere, and all your API tokens are revoked."))
     return redirect("login")
 
 
@@ -88,19 +126,22 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             left = wait - (timezone.now() - device.throttling_failure_timestamp).total_seconds()
             form.add_error(
                 "otp_token",
-                f"Too many wrong codes in a row: wait {max(1, round(left))} seconds, then try the code your app shows.",
+                gettext("Too many wrong codes in a row: wait %(seconds)s seconds, then try the code your app shows.")
+                % {"seconds": max(1, round(left))},
             )
         elif device.verify_token(form.cleaned_data["otp_token"].strip()):
             if enrolling:
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
-                messages.success(request, "Two-factor sign-in is on: from now on you sign in with a code too.")
+                messages.success(request, gettext("Two-factor sign-in is on: from now on you sign in with a code too."))
             otp_login(request, device)
             return redirect(next_url or "accounts:account")
         else:
             form.add_error(
                 "otp_token",
-                "That code does not match. Check that your device's clock is right and type the code shown now.",
+                gettext(
+                    "That code does not match. Check that your device's clock is right and type the code shown now."
+                ),
             )
     context = {
         "form": form,
@@ -123,15 +164,17 @@ def negotiation_two_factor(request: HttpRequest, negotiation_id: UUID) -> HttpRe
         # Not a dead end: set it up (or give the code), come back and save again.
         messages.info(
             request,
-            "Before you require two-factor sign-in for the negotiation, use it yourself: set up your authenticator "
-            "app (or give its code), then save the setting again.",
+            gettext(
+                "Before you require two-factor sign-in for the negotiation, use it yourself: set up your "
+                "authenticator app (or give its code), then save the setting again."
+            ),
         )
         return redirect(f"{reverse('accounts:two_factor')}?{urlencode({'next': negotiation.get_absolute_url()})}")
     negotiation.set_two_factor(required=required, by=access.membership, verified=verified)
     if required:
-        messages.success(request, "Members now open this negotiation only after signing in with a code.")
+        messages.success(request, gettext("Members now open this negotiation only after signing in with a code."))
     else:
-        messages.success(request, "Two-factor sign-in is no longer required for this negotiation.")
+        messages.success(request, gettext("Two-factor sign-in is no longer required for this negotiation."))
     return redirect(negotiation)
 
 
@@ -139,5 +182,10 @@ def negotiation_two_factor(request: HttpRequest, negotiation_id: UUID) -> HttpRe
 @require_POST
 def choose_language(request: HttpRequest) -> HttpResponse:
     """The language switcher: Django's own ``set_language`` (a cookie kept for a year), open to
-    signed-out visitors so that the sign-in page can be read in French too."""
-    return set_language(request)
+    signed-out visitors so that the sign-in page can be read in French too. A signed-in user who
+    chose a language on their account page switches that choice too, so that it follows them."""
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        Preference.objects.filter(user=request.user).exclude(language="").update(language=language)
+    return response

@@ -5,6 +5,7 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja import Field, Router, Schema, Status
 
 from agreements.models import Agreement, Formulation, PartyConsent, Point, consent_states
@@ -194,7 +195,7 @@ def _session(access: Access, session_id: UUID | None) -> Session | None:
         return None
     session = access.negotiation.sessions.filter(public_id=session_id).first()
     if session is None:
-        raise ValidationError("That session is not part of this negotiation.")
+        raise ValidationError(gettext("That session is not part of this negotiation."))
     return session
 
 
@@ -202,7 +203,7 @@ def _parties(negotiation: Negotiation, names: list[str]) -> list[Party]:
     parties = list(negotiation.parties.filter(name__in=names))
     missing = sorted(set(names) - {p.name for p in parties})
     if missing:
-        raise ValidationError(f"Not parties to this negotiation: {', '.join(missing)}.")
+        raise ValidationError(gettext("Not parties to this negotiation: %(names)s.") % {"names": ", ".join(missing)})
     return parties
 
 

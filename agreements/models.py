@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from negotiations.models import Membership, Negotiation, Party
 from negotiations.text import RecordText, count_open_brackets, validate_record_text
@@ -49,7 +50,7 @@ class Point(models.Model):
     @classmethod
     def open(cls, *, negotiation: Negotiation, title: str) -> Point:
         if not title.strip():
-            raise ValidationError("A point needs a title, e.g. 'Right to choose alliances'.")
+            raise ValidationError(gettext("A point needs a title, e.g. 'Right to choose alliances'."))
         with transaction.atomic():
             Negotiation.objects.select_for_update().filter(pk=negotiation.pk).first()
             last = negotiation.points.aggregate(n=Max("number"))["n"] or 0
@@ -82,7 +83,7 @@ class Point(models.Model):
         the table."""
         validate_record_text(text)
         if not self.negotiation.parties.filter(pk=party.pk).exists():
-            raise ValidationError(f"{party.name} is not a party to this negotiation.")
+            raise ValidationError(gettext("%(party)s is not a party to this negotiation.") % {"party": party.name})
         Formulation.refuse_foreign_sources(point=self, session=session, entry=entry)
         if session is not None:
             session.refresh_from_db(fields=["status"])
@@ -91,7 +92,10 @@ class Point(models.Model):
             Point.objects.select_for_update().filter(pk=self.pk).first()
             if self.formulations.filter(status__in=Formulation.AGREED_STATUSES, version_of=None).exists():
                 raise AgreementRefused(
-                    "This point is already agreed. A head of delegation must reopen it before new wording is proposed."
+                    gettext(
+                        "This point is already agreed. A head of delegation must reopen it before new wording is "
+                        "proposed."
+                    )
                 )
             previous = self.formulations.filter(party=party, status__in=Formulation.OPEN_STATUSES, version_of=None)
             replaced = previous.order_by("-created_at").first()
@@ -118,14 +122,14 @@ class Formulation(models.Model):
     any change to the text once stored: a revision is a new formulation."""
 
     class Status(models.TextChoices):
-        PROPOSED = "proposed", "Proposed"
-        BRACKETED = "bracketed", "Bracketed"
-        AWAITING_CONSENT = "awaiting_consent", "Awaiting consent"
-        AGREED_AD_REFERENDUM = "agreed_ad_referendum", "Agreed ad referendum"
-        AGREED = "agreed", "Agreed"
-        PROVISIONALLY_AGREED = "provisionally_agreed", "Provisionally agreed"
-        WITHDRAWN = "withdrawn", "Withdrawn"
-        SUPERSEDED = "superseded", "Superseded"
+        PROPOSED = "proposed", gettext_lazy("Proposed")
+        BRACKETED = "bracketed", gettext_lazy("Bracketed")
+        AWAITING_CONSENT = "awaiting_consent", gettext_lazy("Awaiting consent")
+        AGREED_AD_REFERENDUM = "agreed_ad_referendum", gettext_lazy("Agreed ad referendum")
+        AGREED = "agreed", gettext_lazy("Agreed")
+        PROVISIONALLY_AGREED = "provisionally_agreed", gettext_lazy("Provisionally agreed")
+        WITHDRAWN = "withdrawn", gettext_lazy("Withdrawn")
+        SUPERSEDED = "superseded", gettext_lazy("Superseded")
 
     OPEN_STATUSES = (Status.PROPOSED, Status.BRACKETED, Status.AWAITING_CONSENT)
     AGREED_STATUSES = (Status.AGREED_AD_REFERENDUM, Status.AGREED, Status.PROVISIONALLY_AGREED)
@@ -168,15 +172,17 @@ class Formulation(models.Model):
         the point's own negotiation (another negotiation's is no such thing
         here). Checked on every insert; the database checks it again."""
         if session is not None and session.negotiation_id != point.negotiation_id:
-            raise ValidationError("No such session in this negotiation.")
+            raise ValidationError(gettext("No such session in this negotiation."))
         if entry is None:
             return
         if entry.session.negotiation_id != point.negotiation_id:
-            raise ValidationError("No such line in this negotiation.")
+            raise ValidationError(gettext("No such line in this negotiation."))
         if entry.stream != Entry.RECORD_STREAM:
             raise ValidationError(
-                "That line is internal to your delegation; a formulation on the shared record must come from a "
-                "shared line. Record the words on the shared record first."
+                gettext(
+                    "That line is internal to your delegation; a formulation on the shared record must come from a "
+                    "shared line. Record the words on the shared record first."
+                )
             )
 
     @classmethod
@@ -198,7 +204,7 @@ class Formulation(models.Model):
         It is agreed on its own: the parties accept each language's words."""
         validate_record_text(text)
         if not language.strip():
-            raise ValidationError("Say which language this version is in, e.g. ru.")
+            raise ValidationError(gettext("Say which language this version is in, e.g. ru."))
         original = self.version_of or self
         if (
             language == original.language
@@ -206,7 +212,9 @@ class Formulation(models.Model):
             .exclude(status__in=[self.Status.SUPERSEDED, self.Status.WITHDRAWN])
             .exists()
         ):
-            raise ValidationError(f"This formulation already has a version in {language}.")
+            raise ValidationError(
+                gettext("This formulation already has a version in %(language)s.") % {"language": language}
+            )
         return Formulation.objects.create(
             point=original.point,
             text=text,
@@ -233,12 +241,15 @@ class Formulation(models.Model):
         if session is None:
             return
         if session.negotiation_id != self.point.negotiation_id:
-            raise ValidationError("That session is not part of this negotiation.")
+            raise ValidationError(gettext("That session is not part of this negotiation."))
         session.refresh_from_db(fields=["status"])
         if session.is_frozen:
             raise SessionClosed(
-                f"Session {session.number} is {session.get_status_display().lower()}; record this act without "
-                "a session, or in the session where it happened."
+                gettext(
+                    "Session %(number)s is %(status)s; record this act without a session, or in the session where "
+                    "it happened."
+                )
+                % {"number": session.number, "status": session.get_status_display().lower()}
             )
 
     def _record_consent(
@@ -257,14 +268,16 @@ class Formulation(models.Model):
         allowed = set(negotiation.parties.values_list("pk", flat=True))
         strangers = [p.name for p in parties if p.pk not in allowed]
         if strangers:
-            raise ValidationError(f"Not parties to this negotiation: {', '.join(strangers)}.")
+            raise ValidationError(
+                gettext("Not parties to this negotiation: %(names)s.") % {"names": ", ".join(strangers)}
+            )
         states = self.consents()
         field = "consent" if kind == Agreement.Kind.AGREED else "capitals"
         bound = [p for p in parties if membership.acts_for(p) and getattr(states[p.pk], field) != "confirmed"]
         noted = [p for p in parties if not membership.acts_for(p) and getattr(states[p.pk], field) is None]
         if not bound and not noted:
             names = ", ".join(p.name for p in parties)
-            raise ValidationError(f"Already recorded for {names}; nothing new to record.")
+            raise ValidationError(gettext("Already recorded for %(names)s; nothing new to record.") % {"names": names})
         events = []
         for group, binding in ((bound, True), (noted, False)):
             if not group:
@@ -345,20 +358,27 @@ class Formulation(models.Model):
         once every party's consent is confirmed."""
         parties = list(parties)
         if not parties:
-            raise ValidationError("Name at least one consenting party.")
+            raise ValidationError(gettext("Name at least one consenting party."))
         self._check_session(session)
         with transaction.atomic():
             locked = Formulation.objects.select_for_update().select_related("point__negotiation").get(pk=self.pk)
             if locked.is_agreed:
-                raise AgreementRefused("This formulation is already agreed; its text is frozen.")
+                raise AgreementRefused(gettext("This formulation is already agreed; its text is frozen."))
             if locked.status not in self.OPEN_STATUSES:
                 raise AgreementRefused(
-                    f"This formulation was {locked.get_status_display().lower()}; agree the current one."
+                    gettext("This formulation was %(status)s; agree the current one.")
+                    % {"status": locked.get_status_display().lower()}
                 )
             if locked.open_brackets:
                 raise AgreementRefused(
-                    f"The text still has {locked.open_brackets} bracketed passage(s); "
-                    "record a formulation without brackets before agreeing it."
+                    ngettext(
+                        "The text still has %(n)s bracketed passage; "
+                        "record a formulation without brackets before agreeing it.",
+                        "The text still has %(n)s bracketed passages; "
+                        "record a formulation without brackets before agreeing it.",
+                        locked.open_brackets,
+                    )
+                    % {"n": locked.open_brackets}
                 )
             events = locked._record_consent(
                 kind=Agreement.Kind.AGREED,
@@ -379,12 +399,12 @@ class Formulation(models.Model):
         for the member's own party, noted for any other."""
         parties = list(parties)
         if not parties:
-            raise ValidationError("Name the party whose capital confirmed the agreement.")
+            raise ValidationError(gettext("Name the party whose capital confirmed the agreement."))
         self._check_session(session)
         with transaction.atomic():
             locked = Formulation.objects.select_for_update().select_related("point__negotiation").get(pk=self.pk)
             if locked.status != self.Status.AGREED_AD_REFERENDUM:
-                raise AgreementRefused("Only a formulation agreed ad referendum awaits confirmation.")
+                raise AgreementRefused(gettext("Only a formulation agreed ad referendum awaits confirmation."))
             events = locked._record_consent(
                 kind=Agreement.Kind.CONFIRMED,
                 parties=parties,
@@ -399,19 +419,19 @@ class Formulation(models.Model):
 
     def reopen(self, *, reason: str, membership: Membership, session: Session | None = None) -> Agreement:
         if not membership.is_head:
-            raise PermissionDenied("Only a head of delegation can reopen an agreed point.")
+            raise PermissionDenied(gettext("Only a head of delegation can reopen an agreed point."))
         if not membership.may_steer_the_table:
             raise PermissionDenied(
-                "The secretariat does not keep the record of this negotiation; it cannot reopen a point."
+                gettext("The secretariat does not keep the record of this negotiation; it cannot reopen a point.")
             )
         if not reason.strip():
-            raise ValidationError("Say why the point is reopened; the reason goes into the record.")
+            raise ValidationError(gettext("Say why the point is reopened; the reason goes into the record."))
         validate_record_text(reason)
         self._check_session(session)
         with transaction.atomic():
             locked = Formulation.objects.select_for_update().get(pk=self.pk)
             if not locked.is_agreed:
-                raise AgreementRefused("This formulation is not agreed, so there is nothing to reopen.")
+                raise AgreementRefused(gettext("This formulation is not agreed, so there is nothing to reopen."))
             Act.record(
                 negotiation=locked.point.negotiation,
                 session=session,
@@ -442,9 +462,9 @@ class Agreement(models.Model):
     append-only."""
 
     class Kind(models.TextChoices):
-        AGREED = "agreed", "Agreed"
-        CONFIRMED = "confirmed", "Confirmed by capitals"
-        REOPENED = "reopened", "Reopened"
+        AGREED = "agreed", gettext_lazy("Agreed")
+        CONFIRMED = "confirmed", gettext_lazy("Confirmed by capitals")
+        REOPENED = "reopened", gettext_lazy("Reopened")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     formulation = models.ForeignKey(Formulation, on_delete=models.PROTECT, related_name="events")

@@ -6,20 +6,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.utils.translation import pgettext_lazy
+
 from agreements.models import Agreement, Formulation, PartyConsent, Point, consent_states
 from negotiations.models import Negotiation, Party
 from negotiations.text import count_open_brackets
 from sessions.models import Session
 
 POINT_STATUSES = [
-    ("agreed", "Agreed"),
-    ("provisionally_agreed", "Provisionally agreed"),
-    ("agreed_ad_referendum", "Agreed ad referendum, awaiting confirmation"),
-    ("awaiting_consent", "Awaiting a party's confirmation"),
-    ("bracketed", "Bracketed"),
-    ("proposed", "Proposed"),
-    ("withdrawn", "Withdrawn"),
-    ("empty", "No formulation yet"),
+    ("agreed", pgettext_lazy("point status", "Agreed")),
+    ("provisionally_agreed", pgettext_lazy("point status", "Provisionally agreed")),
+    ("agreed_ad_referendum", pgettext_lazy("point status", "Agreed ad referendum, awaiting confirmation")),
+    ("awaiting_consent", pgettext_lazy("point status", "Awaiting a party's confirmation")),
+    ("bracketed", pgettext_lazy("point status", "Bracketed")),
+    ("proposed", pgettext_lazy("point status", "Proposed")),
+    ("withdrawn", pgettext_lazy("point status", "Withdrawn")),
+    ("empty", pgettext_lazy("point status", "No formulation yet")),
 ]
 STATUS_LABELS = dict(POINT_STATUSES)
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
@@ -157,13 +158,17 @@ def _named_parties(request: HttpRequest, negotiation: Negotiation) -> list[Party
     named = {raw for raw in request.POST.getlist("parties") if raw.isascii() and raw.isdigit() and len(raw) < 19}
     parties = list(negotiation.parties.filter(pk__in=named))
     if len(parties) != len(named):
-        raise ValidationError("No such party in this negotiation; tick only parties listed here.")
+        raise ValidationError(gettext("No such party in this negotiation; tick only parties listed here."))
     return parties
 
 
 NO_PARTY = {
-    "agree": "Tick the party whose consent you record: yours, or another party's to note that it consented.",
-    "confirm": "Name the party whose capital confirmed the agreement; each party's capital confirms for itself.",
+    "agree": gettext_lazy(
+        "Tick the party whose consent you record: yours, or another party's to note that it consented."
+    ),
+    "confirm": gettext_lazy(
+        "Name the party whose capital confirmed the agreement; each party's capital confirms for itself."
+    ),
 }
 
 
@@ -209,7 +214,7 @@ def _source_entry(request: HttpRequest, session: Session) -> Entry:
     return entry
 
 
-INTERNAL_SOURCE = (
+INTERNAL_SOURCE = gettext_lazy(
     "That line is internal to your delegation; a formulation on the shared record must come from a "
     "shared line. Record the words on the shared record first."
 )
@@ -228,9 +233,9 @@ def propose(request: HttpRequest, session_id: UUID) -> HttpResponse:
         if request.POST.get("entry"):
             entry = _source_entry(request, session)
         if party is None and raw_party:
-            raise ValidationError("No such party in this negotiation; choose one of its parties.")
+            raise ValidationError(gettext("No such party in this negotiation; choose one of its parties."))
         if party is None:
-            raise ValidationError("Choose the party that proposed these words.")
+            raise ValidationError(gettext("Choose the party that proposed these words."))
         with transaction.atomic():
             point_id = request.POST.get("point", "")
             if point_id == "new" or not point_id:
@@ -239,7 +244,7 @@ def propose(request: HttpRequest, session_id: UUID) -> HttpResponse:
                 point = negotiation.points.filter(public_id=point_id).first()
                 if point is None:
                     raise ValidationError(
-                        "No such point in this negotiation; pick one of its points or open a new one."
+                        gettext("No such point in this negotiation; pick one of its points or open a new one.")
                     )
             point.propose(
                 text=text,
@@ -324,9 +329,13 @@ def consent(request: HttpRequest, formulation_id: UUID) -> HttpResponse:
     bound = {p.pk for p in membership.bound_parties()}
     others = [p.label for p in parties if p.pk not in bound]
     if others:
+        names = gettext(" and ").join(others)
         raise PermissionDenied(
-            f"Only {' and '.join(others)}'s own delegation can confirm for {' and '.join(others)}. "
-            "Note another party's consent in the session where it was given."
+            gettext(
+                "Only %(parties)s's own delegation can confirm for %(parties)s. "
+                "Note another party's consent in the session where it was given."
+            )
+            % {"parties": names}
         )
     try:
         if action == "confirm":
@@ -339,9 +348,16 @@ def consent(request: HttpRequest, formulation_id: UUID) -> HttpResponse:
         messages.error(request, _refusal(error))
         return redirect(back)
     names = ", ".join(p.label for p in parties)
-    what = "capital's confirmation" if action == "confirm" else "consent"
-    done = f" The text of point {formulation.point.number} is {formulation.get_status_display().lower()}."
-    messages.success(request, f"{names}'s {what} is confirmed.{done if formulation.is_agreed else ''}")
+    if action == "confirm":
+        said = gettext("%(parties)s's capital's confirmation is confirmed.") % {"parties": names}
+    else:
+        said = gettext("%(parties)s's consent is confirmed.") % {"parties": names}
+    if formulation.is_agreed:
+        said += " " + gettext("The text of point %(number)s is %(status)s.") % {
+            "number": formulation.point.number,
+            "status": formulation.get_status_display().lower(),
+        }
+    messages.success(request, said)
     _notify_open_sessions(negotiation)
     return redirect(back)
 
@@ -423,7 +439,7 @@ def reopen(request: HttpRequest, formulation_id: UUID) -> HttpResponse:
     except (ValidationError, AgreementRefused) as error:
         messages.error(request, " ".join(error.messages) if isinstance(error, ValidationError) else str(error))
     else:
-        messages.success(request, "The point is reopened. The agreed text stays in its history.")
+        messages.success(request, gettext("The point is reopened. The agreed text stays in its history."))
     return redirect(formulation.point.get_absolute_url())
 
 
@@ -439,5 +455,5 @@ def add_version(request: HttpRequest, formulation_id: UUID) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, "The language version is recorded.")
+        messages.success(request, gettext("The language version is recorded."))
     return redirect(formulation.point.get_absolute_url())

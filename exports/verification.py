@@ -24,6 +24,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from exports import records, renderers
 
@@ -300,27 +303,37 @@ def _issued(content: bytes, known: bool, matches: bool = False, user: AbstractBa
             issued.delegation_id and Membership.objects.filter(user=user, delegation=issued.delegation_id).exists()
         )
     ):
-        return "This instance issued these exact bytes (to whom and when is told only to that delegation)."
+        return gettext("This instance issued these exact bytes (to whom and when is told only to that delegation).")
     if issued is None:
-        never = "This instance never issued these bytes."
-        return (
-            f"{never} That alone is no mismatch: a copy rendered again from the same record still matches it."
-            if matches
-            else never
-        )
+        never = gettext("This instance never issued these bytes.")
+        if matches:
+            return (
+                never
+                + " "
+                + gettext("That alone is no mismatch: a copy rendered again from the same record still matches it.")
+            )
+        return never
     to = issued.issued_to.get_username() + (f" ({issued.delegation.label})" if issued.delegation else "")
-    return f"An identical file was issued on {issued.issued_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC to {to}."
+    return gettext("An identical file was issued on %(at)s to %(to)s.") % {
+        "at": date_format(timezone.localtime(issued.issued_at), "DATETIME_FORMAT"),
+        "to": to,
+    }
 
 
 def described(record: dict[str, Any]) -> str:
     """A record in words, for people: which minutes or agreed text of which negotiation."""
     try:
         r, negotiation = record["record"], record["negotiation"]["title"]
-        version = "shared" if r["version"] == "shared" else "internal"
+        shared = r["version"] == "shared"
         if r["kind"] == "minutes":
             session = record["session"]
-            return f"the {version} minutes of session {session['number']}, {session['title']}, of {negotiation}"
-        return f"the {version} agreed text to date of {negotiation}"
+            words = {"number": session["number"], "title": session["title"], "negotiation": negotiation}
+            if shared:
+                return gettext("the shared minutes of session %(number)s, %(title)s, of %(negotiation)s") % words
+            return gettext("the internal minutes of session %(number)s, %(title)s, of %(negotiation)s") % words
+        if shared:
+            return gettext("the shared agreed text to date of %(negotiation)s") % {"negotiation": negotiation}
+        return gettext("the internal agreed text to date of %(negotiation)s") % {"negotiation": negotiation}
     except (KeyError, TypeError):
         return ""
 

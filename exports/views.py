@@ -7,6 +7,7 @@ from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
@@ -28,7 +29,7 @@ class _UploadLimit(FileUploadHandler):
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
         self.received += len(raw_data)
         if self.received > self.limit:
-            self.dropped = self.file_name or "The file"
+            self.dropped = self.file_name or gettext("The file")
             raise SkipFile
         return raw_data
 
@@ -53,12 +54,12 @@ def _verify_file(request: HttpRequest, limit: _UploadLimit) -> HttpResponse:
     if request.method == "POST":
         upload = request.FILES.get("file")
         if limit.dropped:
-            problem = (
-                f"{limit.dropped} is larger than {filesizeformat(limit.limit)}, the most this page verifies. "
+            problem = gettext(
+                "%(file)s is larger than %(size)s, the most this page verifies. "
                 "Verify it with manage.py verify_export on the server."
-            )
+            ) % {"file": limit.dropped, "size": filesizeformat(limit.limit)}
         elif upload is None:
-            problem = "Choose an exported file (pdf, docx, md or json) to verify."
+            problem = gettext("Choose an exported file (pdf, docx, md or json) to verify.")
         else:
             verdict = verify(upload.name, upload.read(), user=request.user)
     status = 400 if problem else 200

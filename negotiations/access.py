@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext, gettext_lazy
 
 from negotiations.models import Membership, Negotiation
 
@@ -35,9 +36,9 @@ NEGOTIATION_PATH: dict[str, str] = {
 }
 
 ROLE_NAMES = {
-    Membership.Role.HEAD: "a head of delegation",
-    Membership.Role.NOTE_TAKER: "a note-taker",
-    Membership.Role.REVIEWER: "a reviewer",
+    Membership.Role.HEAD: gettext_lazy("a head of delegation"),
+    Membership.Role.NOTE_TAKER: gettext_lazy("a note-taker"),
+    Membership.Role.REVIEWER: gettext_lazy("a reviewer"),
 }
 
 
@@ -102,8 +103,10 @@ def get_for_user[M: Model](
     )
     if membership.negotiation.requires_two_factor and not signed_in_with_two_factor(user):
         raise TwoFactorRequired(
-            "This negotiation requires two-factor sign-in. Set up an authenticator app under Your account, "
-            "Two-factor sign-in, and sign in with its code (API clients: ask for a token with 'otp')."
+            gettext(
+                "This negotiation requires two-factor sign-in. Set up an authenticator app under Your account, "
+                "Two-factor sign-in, and sign in with its code (API clients: ask for a token with 'otp')."
+            )
         )
     if model._meta.label_lower == "negotiation_sessions.entry":
         from sessions.models import Entry
@@ -111,8 +114,11 @@ def get_for_user[M: Model](
         if not Entry.objects.filter(pk=obj.pk).filter(Entry.visible_to(membership)).exists():
             raise Http404("No such object.")
     if roles is not None and membership.role not in roles:
-        wanted = " or ".join(ROLE_NAMES[r] for r in roles)
-        raise PermissionDenied(f"Only {wanted} can do this; you are {ROLE_NAMES[membership.role]}.")
+        wanted = gettext(" or ").join(str(ROLE_NAMES[r]) for r in roles)
+        raise PermissionDenied(
+            gettext("Only %(wanted)s can do this; you are %(role)s.")
+            % {"wanted": wanted, "role": ROLE_NAMES[membership.role]}
+        )
     return obj, Access(membership)
 
 
@@ -135,7 +141,9 @@ def get_in_negotiation[M: Model](
     except Http404:
         obj, access = None, None
     if obj is None or access.negotiation.pk != negotiation.pk:
-        raise ValidationError(f"No such {what} in this negotiation; pick one from this negotiation's own list.")
+        raise ValidationError(
+            gettext("No such %(what)s in this negotiation; pick one from this negotiation's own list.") % {"what": what}
+        )
     return obj
 
 

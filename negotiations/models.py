@@ -13,6 +13,7 @@ from django.db import models, transaction
 from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from negotiations.text import RecordText, validate_language_codes
 
@@ -30,7 +31,7 @@ class Party(models.Model):
 
     class Meta:
         ordering = ["name"]
-        verbose_name_plural = "parties"
+        verbose_name_plural = gettext_lazy("parties")
 
     def __str__(self) -> str:
         return self.name
@@ -77,8 +78,8 @@ class Delegation(models.Model):
         member, created = DelegationMember.objects.get_or_create(user=user, defaults={"delegation": self})
         if not created and member.delegation_id != self.pk:
             raise ValidationError(
-                f"{user.username} already belongs to the delegation {member.delegation.name}; "
-                "a user belongs to one delegation."
+                gettext("%(user)s already belongs to the delegation %(delegation)s; a user belongs to one delegation.")
+                % {"user": user.username, "delegation": member.delegation.name}
             )
         return member
 
@@ -101,14 +102,14 @@ def delegation_of(user: User) -> Delegation | None:
 
 class Negotiation(models.Model):
     class Format(models.TextChoices):
-        BILATERAL = "bilateral", "Bilateral"
-        MULTILATERAL = "multilateral", "Multilateral"
+        BILATERAL = "bilateral", gettext_lazy("Bilateral")
+        MULTILATERAL = "multilateral", gettext_lazy("Multilateral")
 
     class Status(models.TextChoices):
-        PREPARING = "preparing", "In preparation"
-        ACTIVE = "active", "Active"
-        SUSPENDED = "suspended", "Suspended"
-        CONCLUDED = "concluded", "Concluded"
+        PREPARING = "preparing", gettext_lazy("In preparation")
+        ACTIVE = "active", gettext_lazy("Active")
+        SUSPENDED = "suspended", gettext_lazy("Suspended")
+        CONCLUDED = "concluded", gettext_lazy("Concluded")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     title = models.CharField(max_length=300, validators=[RecordText()])
@@ -166,14 +167,16 @@ class Negotiation(models.Model):
         creator as its first head."""
         delegation = delegation_of(by)
         if delegation is None:
-            raise ValidationError("You do not belong to a delegation yet; ask a staff user to add you to one.")
+            raise ValidationError(gettext("You do not belong to a delegation yet; ask a staff user to add you to one."))
         names = [name.strip() for name in parties if name.strip()]
         if delegation.party is not None and delegation.party.name not in names:
             names.insert(0, delegation.party.name)
         if len(set(names)) < 2:
-            raise ValidationError("A negotiation needs at least two parties.")
+            raise ValidationError(gettext("A negotiation needs at least two parties."))
         if format == cls.Format.BILATERAL and len(set(names)) != 2:
-            raise ValidationError("A bilateral negotiation has exactly two parties; use the multilateral format.")
+            raise ValidationError(
+                gettext("A bilateral negotiation has exactly two parties; use the multilateral format.")
+            )
         with transaction.atomic():
             negotiation = cls.objects.create(
                 title=title,
@@ -197,11 +200,13 @@ class Negotiation(models.Model):
         """A head requires (or stops requiring) two-factor sign-in for every member. ``verified``: the
         head signed in with a code, so turning it on cannot lock them out of their own negotiation."""
         if not by.is_head:
-            raise PermissionDenied("Only a head of delegation can require two-factor sign-in.")
+            raise PermissionDenied(gettext("Only a head of delegation can require two-factor sign-in."))
         if required and not verified:
             raise PermissionDenied(
-                "Set up two-factor sign-in for yourself first (Your account, Two-factor sign-in), "
-                "then require it for the negotiation."
+                gettext(
+                    "Set up two-factor sign-in for yourself first (Your account, Two-factor sign-in), "
+                    "then require it for the negotiation."
+                )
             )
         self.requires_two_factor = required
         self.save(update_fields=["requires_two_factor"])
@@ -215,7 +220,7 @@ class Negotiation(models.Model):
             return None
         return self.parties.filter(pk=int(raw)).first()
 
-    CANNOT_ADD = (
+    CANNOT_ADD = gettext_lazy(
         "No user can be added to this negotiation with that name. Check the spelling with the person; a colleague "
         "must first be put in your delegation by records staff, and another party's delegation, once it takes part, "
         "adds its own members."
@@ -232,7 +237,7 @@ class Negotiation(models.Model):
         its own heads) gives the same answer, ``CANNOT_ADD``: the head learns
         nothing about users they could not add."""
         if not by.is_head:
-            raise PermissionDenied("Only a head of delegation can add members.")
+            raise PermissionDenied(gettext("Only a head of delegation can add members."))
         delegation = delegation_of(user) if user is not None and user.is_active else None
         if (
             delegation is None
@@ -255,9 +260,9 @@ class Membership(models.Model):
     what they may do."""
 
     class Role(models.TextChoices):
-        HEAD = "head", "Head of delegation"
-        NOTE_TAKER = "note_taker", "Note-taker"
-        REVIEWER = "reviewer", "Reviewer"
+        HEAD = "head", gettext_lazy("Head of delegation")
+        NOTE_TAKER = "note_taker", gettext_lazy("Note-taker")
+        REVIEWER = "reviewer", gettext_lazy("Reviewer")
 
     negotiation = models.ForeignKey(Negotiation, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
@@ -429,10 +434,10 @@ class ExportJob(models.Model):
     it once."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for a worker"
-        RUNNING = "running", "Being rendered"
-        READY = "ready", "Ready"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", gettext_lazy("Waiting for a worker")
+        RUNNING = "running", gettext_lazy("Being rendered")
+        READY = "ready", gettext_lazy("Ready")
+        FAILED = "failed", gettext_lazy("Failed")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     fingerprint = models.CharField(max_length=64)

@@ -15,6 +15,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from agreements.models import Formulation
 from negotiations.access import signed_in_with_two_factor
@@ -37,7 +38,8 @@ def check_query(query: str) -> None:
     words = len(query.split())
     if words > MAX_QUERY_WORDS:
         raise ValidationError(
-            f"The search has {words} words; the limit is {MAX_QUERY_WORDS}. Keep the few words that matter most.",
+            _("The search has %(words)s words; the limit is %(limit)s. Keep the few words that matter most.")
+            % {"words": words, "limit": MAX_QUERY_WORDS},
             code="too_many_words",
         )
 
@@ -108,7 +110,10 @@ def search(user, query: str) -> list[Hit]:
         Entry.objects.filter(session__negotiation__in=negotiations).filter(visible), "text", query, terms
     ).select_related("session__negotiation", "speaker")
     for e in entries.order_by("-created_at")[:MAX_RESULTS]:
-        where = f"Session {e.session.number}, {'internal ' if e.is_internal else ''}entry {e.seq}"
+        if e.is_internal:
+            where = _("Session %(session)s, internal entry %(seq)s") % {"session": e.session.number, "seq": e.seq}
+        else:
+            where = _("Session %(session)s, entry %(seq)s") % {"session": e.session.number, "seq": e.seq}
         if e.speaker:
             where += f" ({e.speaker.name})"
         hits.append(
@@ -132,7 +137,13 @@ def search(user, query: str) -> list[Hit]:
                 f.text,
                 highlight(f.text, terms),
                 f.point.get_absolute_url(),
-                f"Point {f.point.number}: {f.point.title} — {f.party.name}, {f.get_status_display().lower()}",
+                _("Point %(number)s: %(title)s — %(party)s, %(status)s")
+                % {
+                    "number": f.point.number,
+                    "title": f.point.title,
+                    "party": f.party.name,
+                    "status": f.get_status_display().lower(),
+                },
                 f.point.negotiation,
             )
         )
@@ -150,7 +161,7 @@ def search(user, query: str) -> list[Hit]:
                 s.narrative,
                 highlight(s.narrative, terms),
                 f"{s.session.get_absolute_url()}minutes",
-                f"Summary of session {s.session.number}",
+                _("Summary of session %(session)s") % {"session": s.session.number},
                 s.session.negotiation,
             )
         )

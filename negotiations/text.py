@@ -38,6 +38,8 @@ from typing import Annotated
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 from pydantic import AfterValidator
 from pydantic import Field as PydanticField
 
@@ -55,22 +57,36 @@ def refusal(text: str, *, what: str = "text", multiline: bool = True) -> Validat
     for position, char in enumerate(text, start=1):
         category = unicodedata.category(char)
         if category == "Cc" and char not in allowed:
-            keep = "only tabs and line breaks (LF) are allowed" if multiline else "it must be a single line"
+            if multiline:
+                said = gettext(
+                    "The %(what)s contains the control character %(char)s at position %(position)s; only tabs "
+                    "and line breaks (LF) are allowed. Remove it and send again."
+                )
+            else:
+                said = gettext(
+                    "The %(what)s contains the control character %(char)s at position %(position)s; it must be "
+                    "a single line. Remove it and send again."
+                )
             return ValidationError(
-                f"The {what} contains the control character U+{ord(char):04X} at position {position}; "
-                f"{keep}. Remove it and send again.",
+                said % {"what": what, "char": f"U+{ord(char):04X}", "position": position},
                 code="control_character",
             )
         if category == "Cs":
             return ValidationError(
-                f"The {what} contains an unpaired surrogate U+{ord(char):04X} at position {position}; "
-                "it is not valid Unicode. Check the client's text encoding.",
+                gettext(
+                    "The %(what)s contains an unpaired surrogate %(char)s at position %(position)s; "
+                    "it is not valid Unicode. Check the client's text encoding."
+                )
+                % {"what": what, "char": f"U+{ord(char):04X}", "position": position},
                 code="surrogate",
             )
         if is_noncharacter(char):
             return ValidationError(
-                f"The {what} contains U+{ord(char):04X} at position {position}, a Unicode noncharacter that no "
-                "document format can carry. Remove it and send again.",
+                gettext(
+                    "The %(what)s contains %(char)s at position %(position)s, a Unicode noncharacter that no "
+                    "document format can carry. Remove it and send again."
+                )
+                % {"what": what, "char": f"U+{ord(char):04X}", "position": position},
                 code="noncharacter",
             )
     return None
@@ -80,11 +96,12 @@ def validate_record_text(text: str, *, allow_empty: bool = False) -> None:
     if allow_empty and text == "":
         return
     if not isinstance(text, str) or not text.strip():
-        raise ValidationError("The text is empty. Type the words to record.", code="empty")
+        raise ValidationError(gettext("The text is empty. Type the words to record."), code="empty")
     limit = settings.VERBATIM_MAX_TEXT_CHARS
     if len(text) > limit:
         raise ValidationError(
-            f"The text is {len(text):,} characters long; the limit is {limit:,}. Split it into several entries.",
+            gettext("The text is %(length)s characters long; the limit is %(limit)s. Split it into several entries.")
+            % {"length": _number(len(text)), "limit": _number(limit)},
             code="too_long",
         )
     if (error := refusal(text)) is not None:
@@ -96,17 +113,23 @@ def validate_text(
 ) -> str:
     """The rules of the record for any text field; returns ``value`` unchanged."""
     if not isinstance(value, str):
-        raise ValidationError(f"The {what} must be text.", code="invalid")
+        raise ValidationError(gettext("The %(what)s must be text.") % {"what": what}, code="invalid")
     if required and not value.strip():
-        raise ValidationError(f"The {what} is empty. Type it and send again.", code="empty")
+        raise ValidationError(gettext("The %(what)s is empty. Type it and send again.") % {"what": what}, code="empty")
     if max_length is not None and len(value) > max_length:
         raise ValidationError(
-            f"The {what} is {len(value):,} characters long; the limit is {max_length:,}. Shorten it and send again.",
+            gettext("The %(what)s is %(length)s characters long; the limit is %(limit)s. Shorten it and send again.")
+            % {"what": what, "length": _number(len(value)), "limit": _number(max_length)},
             code="too_long",
         )
     if (error := refusal(value, what=what, multiline=multiline)) is not None:
         raise error
     return value
+
+
+def _number(n: int) -> str:
+    """A count in the viewer's locale, grouped: "20,000" in English, "20 000" in French."""
+    return number_format(n, force_grouping=True)
 
 
 @deconstructible
@@ -133,7 +156,7 @@ class RecordText:
 def validate_language_codes(value: object) -> None:
     """Working languages: a list of short one-line codes (en, ru, ar, zh-Hant)."""
     if not isinstance(value, list):
-        raise ValidationError('Working languages are a list of language codes, e.g. ["en", "ru"].')
+        raise ValidationError(gettext('Working languages are a list of language codes, e.g. ["en", "ru"].'))
     for code in value:
         validate_text(code, what="working language code", max_length=35)
 

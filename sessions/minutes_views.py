@@ -22,6 +22,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from negotiations.access import get_for_user
@@ -40,15 +41,19 @@ def approval_sentence(rows: list[dict[str, Any]]) -> str:
     later change voided is awaited again."""
     approved = [row["party"] for row in rows if row["state"] == "approved"]
     awaiting = [
-        row["party"].label + (" (again)" if row["state"] == "voided" else "")
+        (
+            gettext("%(party)s (again)") % {"party": row["party"].label}
+            if row["state"] == "voided"
+            else row["party"].label
+        )
         for row in rows
         if row["state"] != "approved"
     ]
     parts = []
     if approved:
-        parts.append(f"approved by {_names(approved)}")
+        parts.append(gettext("approved by %(parties)s") % {"parties": _names(approved)})
     if awaiting:
-        parts.append(f"awaiting {', '.join(awaiting)}")
+        parts.append(gettext("awaiting %(parties)s") % {"parties": ", ".join(awaiting)})
     return ", ".join(parts)
 
 
@@ -142,7 +147,7 @@ def _head_access(request: HttpRequest, session_id: UUID) -> tuple[Session, Membe
     is refused with the reason, on the page (403)."""
     session, access = get_for_user(request.user, Session, session_id)
     if not access.membership.is_head:
-        raise _Refused(session, access.membership, "Only a head of delegation can do this; ask your head.")
+        raise _Refused(session, access.membership, gettext("Only a head of delegation can do this; ask your head."))
     return session, access.membership
 
 
@@ -168,7 +173,7 @@ def _refusals(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 def _summary_or_404(session: Session) -> Summary:
     summary = Summary.objects.filter(session=session).select_related("narrative_edited_by").first()
     if summary is None:
-        raise Http404("No summary yet.")
+        raise Http404(gettext("No summary yet."))
     return summary
 
 
@@ -192,7 +197,9 @@ def _check_approval_form(request: HttpRequest, session: Session, membership: Mem
         raise _Refused(
             session,
             membership,
-            "The secretariat does not approve for the parties in this negotiation; each party's head approves.",
+            gettext(
+                "The secretariat does not approve for the parties in this negotiation; each party's head approves."
+            ),
         )
     named = request.POST.getlist("party")
     for value in named:
@@ -201,16 +208,20 @@ def _check_approval_form(request: HttpRequest, session: Session, membership: Mem
         except ValueError:
             key = None
         if key not in bound:
-            others = _names(list(bound.values())) or "no party"
+            others = _names(list(bound.values())) or gettext("no party")
             raise _Refused(
                 session,
                 membership,
-                f"You approve for {others} only: each party's approval is given by its own head "
-                "(or by the secretariat where it keeps the record).",
+                gettext(
+                    "You approve for %(parties)s only: each party's approval is given by its own head "
+                    "(or by the secretariat where it keeps the record)."
+                )
+                % {"parties": others},
             )
     if request.POST.get("confirm") != "yes":
         raise ValidationError(
-            f"Nothing was approved: tick “I approve this text for {_names(list(bound.values()))}” to approve."
+            gettext("Nothing was approved: tick “I approve this text for %(parties)s” to approve.")
+            % {"parties": _names(list(bound.values()))}
         )
     return list(bound.values())
 
@@ -226,7 +237,7 @@ def minutes_narrative(request: HttpRequest, session_id: UUID) -> HttpResponse:
     try:
         version = int(request.POST["narrative_version"])
     except (KeyError, ValueError):
-        messages.error(request, "This form is out of date: reload the page and make your change again.")
+        messages.error(request, gettext("This form is out of date: reload the page and make your change again."))
         return redirect("sessions:minutes", session.public_id)
     approved_before = sorted(a.party.label for a in summary.valid_approvals())
     try:
@@ -239,11 +250,12 @@ def minutes_narrative(request: HttpRequest, session_id: UUID) -> HttpResponse:
         raise _Refused(session, membership, str(error)) from error
     else:
         again = approved_before if summary.narrative_version != version else []
-        messages.success(
-            request,
-            "The narrative is saved."
-            + (f" {', '.join(again)} must approve the minutes again: the text changed." if again else ""),
-        )
+        said = gettext("The narrative is saved.")
+        if again:
+            said += " " + gettext("%(parties)s must approve the minutes again: the text changed.") % {
+                "parties": ", ".join(again)
+            }
+        messages.success(request, said)
     return redirect("sessions:minutes", session.public_id)
 
 
@@ -261,18 +273,23 @@ def minutes_approve(request: HttpRequest, session_id: UUID) -> HttpResponse:
             locked = Summary.objects.select_for_update().get(pk=summary.pk)
             if request.POST.get("fingerprint") != locked.fingerprint():
                 raise ValidationError(
-                    "Nothing was approved: the minutes changed after you opened them. "
-                    "Read them again as they now stand, then approve."
+                    gettext(
+                        "Nothing was approved: the minutes changed after you opened them. "
+                        "Read them again as they now stand, then approve."
+                    )
                 )
             approvals = locked.approve(membership=membership, fingerprint=request.POST.get("fingerprint"))
         parties = _names([a.party for a in approvals])
         if locked.is_approved:
-            return (
-                f"Approved for {parties}. Every party has now approved: the minutes are binding and change only "
+            return gettext(
+                "Approved for %(parties)s. Every party has now approved: the minutes are binding and change only "
                 "by a numbered corrigendum."
-            )
+            ) % {"parties": parties}
         awaiting = _names([row["party"] for row in locked.approval_state() if row["state"] != "approved"])
-        return f"You approved the minutes for {parties}. They now await {awaiting}."
+        return gettext("You approved the minutes for %(parties)s. They now await %(awaiting)s.") % {
+            "parties": parties,
+            "awaiting": awaiting,
+        }
 
     return _minutes_action(request, session, membership, approve)
 
@@ -287,7 +304,11 @@ def minutes_corrigendum(request: HttpRequest, session_id: UUID) -> HttpResponse:
     def issue() -> str:
         corrigendum = summary.add_corrigendum(text=text, membership=membership)
         state = approval_sentence(corrigendum.approval_state())
-        return f"Corrigendum {corrigendum.number} is proposed and counts as {membership.delegation.label}'s approval; {state}."
+        return gettext("Corrigendum %(number)s is proposed and counts as %(delegation)s's approval; %(state)s.") % {
+            "number": corrigendum.number,
+            "delegation": membership.delegation.label,
+            "state": state,
+        }
 
     return _minutes_action(request, session, membership, issue)
 
@@ -300,7 +321,7 @@ def retry_summary(request: HttpRequest, session_id: UUID) -> HttpResponse:
 
     def retry() -> str:
         summary_retry(summary=summary, by=membership)
-        return "The summary is being built again."
+        return gettext("The summary is being built again.")
 
     return _minutes_action(request, session, membership, retry)
 
@@ -314,15 +335,19 @@ def corrigendum_approve(request: HttpRequest, session_id: UUID, number: int) -> 
     summary = _summary_or_404(session)
     corrigendum = Corrigendum.objects.filter(summary=summary, number=number).first()
     if corrigendum is None:
-        raise Http404("No such corrigendum.")
+        raise Http404(gettext("No such corrigendum."))
 
     def approve() -> str:
         _check_approval_form(request, session, membership)
         approvals = corrigendum.approve(membership=membership)
         parties = _names([a.party for a in approvals])
         if corrigendum.in_force:
-            return f"Corrigendum {number} is approved for {parties} and now in force: every party has approved it."
+            return gettext(
+                "Corrigendum %(number)s is approved for %(parties)s and now in force: every party has approved it."
+            ) % {"number": number, "parties": parties}
         awaiting = _names([row["party"] for row in corrigendum.approval_state() if row["state"] != "approved"])
-        return f"You approved corrigendum {number} for {parties}. It is not in force until {awaiting} approves it."
+        return gettext(
+            "You approved corrigendum %(number)s for %(parties)s. It is not in force until %(awaiting)s approves it."
+        ) % {"number": number, "parties": parties, "awaiting": awaiting}
 
     return _minutes_action(request, session, membership, approve)

@@ -12,12 +12,23 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import time_format
+from django.utils.timezone import localtime
+from django.utils.translation import gettext, gettext_lazy
 
 from negotiations.models import Delegation, Membership, Negotiation, Party
 from negotiations.text import RecordText, validate_record_text
 
 if TYPE_CHECKING:
     pass
+
+
+# The parts of a session that freeze when it closes, as refusals name them.
+FROZEN_PARTS = {
+    "agenda": gettext_lazy("agenda"),
+    "attendance": gettext_lazy("attendance"),
+    "formulations": gettext_lazy("formulations"),
+}
 
 
 class SessionClosed(Exception):
@@ -40,7 +51,8 @@ class NarrativeConflict(Exception):
         self.attempted = attempted
         self.edited_by = edited_by
         super().__init__(
-            f"{edited_by} saved the narrative after you opened it. Both texts are shown; merge them and save again."
+            gettext("%(who)s saved the narrative after you opened it. Both texts are shown; merge them and save again.")
+            % {"who": edited_by}
         )
 
 
@@ -52,8 +64,11 @@ class CorrectionConflict(Exception):
         self.current = current
         self.attempted_text = attempted_text
         super().__init__(
-            f"Entry {entry.seq} was already corrected by {current.author} at "
-            f"{current.created_at:%H:%M:%S}. Compare the two texts and correct the latest version if needed."
+            gettext(
+                "Entry %(seq)s was already corrected by %(who)s at %(time)s. Compare the two texts and correct the "
+                "latest version if needed."
+            )
+            % {"seq": entry.seq, "who": current.author, "time": time_format(localtime(current.created_at), "H:i:s T")}
         )
 
 
@@ -61,10 +76,10 @@ class Session(models.Model):
     """One sitting of a negotiation."""
 
     class Status(models.TextChoices):
-        SCHEDULED = "scheduled", "Scheduled"
-        IN_PROGRESS = "in_progress", "In progress"
-        CLOSED = "closed", "Closed"
-        MINUTES_APPROVED = "minutes_approved", "Minutes approved"
+        SCHEDULED = "scheduled", gettext_lazy("Scheduled")
+        IN_PROGRESS = "in_progress", gettext_lazy("In progress")
+        CLOSED = "closed", gettext_lazy("Closed")
+        MINUTES_APPROVED = "minutes_approved", gettext_lazy("Minutes approved")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     negotiation = models.ForeignKey(Negotiation, on_delete=models.PROTECT, related_name="sessions")
@@ -138,23 +153,24 @@ class Session(models.Model):
 
         if captured_at > now + timedelta(seconds=self.CLOCK_ALLOWANCE):
             raise ValidationError(
-                "captured_at is in the future; check the console's clock (send the time the line was typed)."
+                gettext("captured_at is in the future; check the console's clock (send the time the line was typed).")
             )
         if self.started_at is not None and captured_at < self.started_at - timedelta(seconds=self.CLOCK_ALLOWANCE):
             raise ValidationError(
-                f"captured_at is before session {self.number} started; a line is captured during the session."
+                gettext("captured_at is before session %(number)s started; a line is captured during the session.")
+                % {"number": self.number}
             )
 
     def refuse_if_frozen(self, what: str) -> None:
         if self.is_frozen:
-            raise SessionClosed(
-                f"Session {self.number} is {self.get_status_display().lower()}: its {what} can no longer change."
-                + (
-                    " A head of delegation can reopen it until the minutes are approved."
-                    if self.status == self.Status.CLOSED
-                    else ""
-                )
-            )
+            said = gettext("Session %(number)s is %(status)s: its %(what)s can no longer change.") % {
+                "number": self.number,
+                "status": self.get_status_display().lower(),
+                "what": FROZEN_PARTS.get(what, what),
+            }
+            if self.status == self.Status.CLOSED:
+                said += " " + gettext("A head of delegation can reopen it until the minutes are approved.")
+            raise SessionClosed(said)
 
     def _locked(self) -> Session:
         return Session.objects.select_for_update().get(pk=self.pk)
@@ -169,7 +185,8 @@ class Session(models.Model):
                 self.changed()
             elif locked.status != self.Status.IN_PROGRESS:
                 raise SessionClosed(
-                    f"Session {self.number} is {locked.get_status_display().lower()}; it cannot restart."
+                    gettext("Session %(number)s is %(status)s; it cannot restart.")
+                    % {"number": self.number, "status": locked.get_status_display().lower()}
                 )
         self.refresh_from_db()
 
@@ -181,13 +198,24 @@ class Session(models.Model):
 
     def _check_closer(self, membership: Membership, verb: str) -> None:
         if membership.negotiation_id != self.negotiation_id:
-            raise PermissionDenied("You are not a member of this negotiation.")
+            raise PermissionDenied(gettext("You are not a member of this negotiation."))
         if not self.can_close(membership):
             if membership.is_head:
+                if verb == "reopen":
+                    raise PermissionDenied(
+                        gettext(
+                            "The secretariat does not keep the record of this negotiation, so it cannot reopen a "
+                            "session."
+                        )
+                    )
                 raise PermissionDenied(
-                    f"The secretariat does not keep the record of this negotiation, so it cannot {verb} a session."
+                    gettext(
+                        "The secretariat does not keep the record of this negotiation, so it cannot close a session."
+                    )
                 )
-            raise PermissionDenied(f"Only a head of delegation can {verb} a session; ask your head.")
+            if verb == "reopen":
+                raise PermissionDenied(gettext("Only a head of delegation can reopen a session; ask your head."))
+            raise PermissionDenied(gettext("Only a head of delegation can close a session; ask your head."))
 
     def close(self, *, by: Membership) -> bool:
         """Close the session. Returns True when this call closed it, False when
@@ -220,16 +248,20 @@ class Session(models.Model):
         The reopening is an act in the record; the caller rebuilds the summary."""
         self._check_closer(by, "reopen")
         if not reason.strip():
-            raise ValidationError("Say why the session is reopened; the reason goes into the record.")
+            raise ValidationError(gettext("Say why the session is reopened; the reason goes into the record."))
         validate_record_text(reason)
         with transaction.atomic():
             locked = self._locked()
             if locked.status == self.Status.MINUTES_APPROVED:
                 raise SessionClosed(
-                    f"The minutes of session {locked.number} are approved; it changes only by a corrigendum."
+                    gettext("The minutes of session %(number)s are approved; it changes only by a corrigendum.")
+                    % {"number": locked.number}
                 )
             if locked.status != self.Status.CLOSED:
-                raise SessionClosed(f"Session {locked.number} is not closed, so there is nothing to reopen.")
+                raise SessionClosed(
+                    gettext("Session %(number)s is not closed, so there is nothing to reopen.")
+                    % {"number": locked.number}
+                )
             locked.status = self.Status.IN_PROGRESS
             locked.ended_at = None
             locked.save(update_fields=["status", "ended_at"])
@@ -254,7 +286,7 @@ class Session(models.Model):
     def take_up(self, item: AgendaItem | None) -> None:
         """Make ``item`` the agenda item new entries are attached to."""
         if item is not None and item.session_id != self.pk:
-            raise ValidationError("That agenda item belongs to another session.")
+            raise ValidationError(gettext("That agenda item belongs to another session."))
         with transaction.atomic():
             self._locked().refuse_if_frozen("agenda")
             Session.objects.filter(pk=self.pk).update(current_agenda_item=item)
@@ -263,7 +295,7 @@ class Session(models.Model):
 
     def add_agenda_item(self, title: str) -> AgendaItem:
         if not title.strip():
-            raise ValidationError("An agenda item needs a title.")
+            raise ValidationError(gettext("An agenda item needs a title."))
         validate_record_text(title)
         with transaction.atomic():
             self._locked().refuse_if_frozen("agenda")
@@ -274,7 +306,7 @@ class Session(models.Model):
 
     def set_attendance(self, participant: Participant, present: bool) -> None:
         if participant.negotiation_id != self.negotiation_id:
-            raise ValidationError("That participant is not part of this negotiation.")
+            raise ValidationError(gettext("That participant is not part of this negotiation."))
         with transaction.atomic():
             self._locked().refuse_if_frozen("attendance")
             if present:
@@ -311,17 +343,17 @@ class Session(models.Model):
         """What an entry names must be of this session's negotiation: another
         negotiation's speaker, party, agenda item or line is no such thing here."""
         if speaker is not None and speaker.negotiation_id != self.negotiation_id:
-            raise ValidationError("No such speaker in this negotiation; add them as a participant first.")
+            raise ValidationError(gettext("No such speaker in this negotiation; add them as a participant first."))
         if (
             party is not None
             and (speaker is None or party.pk != speaker.party_id)
             and not self.negotiation.parties.filter(pk=party.pk).exists()
         ):
-            raise ValidationError("No such party in this negotiation.")
+            raise ValidationError(gettext("No such party in this negotiation."))
         if agenda_item is not None and agenda_item.session_id != self.pk:
-            raise ValidationError("No such agenda item in this session.")
+            raise ValidationError(gettext("No such agenda item in this session."))
         if any(line is not None and line.session_id != self.pk for line in lines):
-            raise ValidationError("No such line in this session.")
+            raise ValidationError(gettext("No such line in this session."))
 
     def record_entry(
         self,
@@ -348,9 +380,12 @@ class Session(models.Model):
         after it is accepted and marked as recorded late."""
         validate_record_text(text)
         if kind not in Entry.Kind.values:
-            raise ValidationError(f"Unknown kind {kind!r}; use one of {', '.join(Entry.Kind.values)}.")
+            raise ValidationError(
+                gettext("Unknown kind %(kind)s; use one of %(kinds)s.")
+                % {"kind": repr(kind), "kinds": ", ".join(Entry.Kind.values)}
+            )
         if visibility not in Entry.Visibility.values:
-            raise ValidationError("Visibility must be 'record' (shared) or 'internal' (your delegation only).")
+            raise ValidationError(gettext("Visibility must be 'record' (shared) or 'internal' (your delegation only)."))
         self._refuse_foreign(
             speaker=speaker, party=party, agenda_item=agenda_item, lines=(supersedes, disputes, accepts)
         )
@@ -358,9 +393,11 @@ class Session(models.Model):
             party = speaker.party
         if speaker is not None and party is not None and speaker.party_id != party.pk:
             raise ValidationError(
-                f"{speaker.name} is a participant for {speaker.party.name}, so what they say is recorded for "
-                f"{speaker.party.name}, not {party.name}. Send the speaker's own party (or none), or choose another "
-                "speaker.",
+                gettext(
+                    "%(speaker)s is a participant for %(own)s, so what they say is recorded for %(own)s, not "
+                    "%(party)s. Send the speaker's own party (or none), or choose another speaker."
+                )
+                % {"speaker": speaker.name, "own": speaker.party.name, "party": party.name},
                 code="speaker_party",
             )
         stream = Entry.stream_for(visibility, membership.delegation)
@@ -378,7 +415,9 @@ class Session(models.Model):
                     or existing.accepts_id != (accepts.pk if accepts else None)
                 ):
                     raise ClientIdReused(
-                        "This client id was already used for a different entry; generate a new id for each entry."
+                        gettext(
+                            "This client id was already used for a different entry; generate a new id for each entry."
+                        )
                     )
                 return existing, False
             now = timezone.now()
@@ -389,13 +428,18 @@ class Session(models.Model):
                 if not session.accepts_late(captured_at, now):
                     if session.status == self.Status.MINUTES_APPROVED:
                         raise SessionClosed(
-                            f"The minutes of session {session.number} are approved; it accepts no more entries. "
-                            "Keep the text: a head can propose a corrigendum."
+                            gettext(
+                                "The minutes of session %(number)s are approved; it accepts no more entries. "
+                                "Keep the text: a head can propose a corrigendum."
+                            )
+                            % {"number": session.number}
                         )
                     raise SessionClosed(
-                        f"Session {session.number} is {session.get_status_display().lower()} and accepts no more "
-                        "entries. Keep the text: a head of delegation can reopen the session until its minutes "
-                        "are approved."
+                        gettext(
+                            "Session %(number)s is %(status)s and accepts no more entries. Keep the text: a head of "
+                            "delegation can reopen the session until its minutes are approved."
+                        )
+                        % {"number": session.number, "status": session.get_status_display().lower()}
                     )
                 late = True
             if supersedes is not None:
@@ -466,12 +510,12 @@ class Participant(models.Model):
     """A person at the table, of some party."""
 
     class Function(models.TextChoices):
-        HEAD = "head", "Head of delegation"
-        MEMBER = "member", "Delegation member"
-        ADVISOR = "advisor", "Advisor"
-        EXPERT = "expert", "Expert"
-        INTERPRETER = "interpreter", "Interpreter"
-        NOTE_TAKER = "note_taker", "Note-taker"
+        HEAD = "head", gettext_lazy("Head of delegation")
+        MEMBER = "member", gettext_lazy("Delegation member")
+        ADVISOR = "advisor", gettext_lazy("Advisor")
+        EXPERT = "expert", gettext_lazy("Expert")
+        INTERPRETER = "interpreter", gettext_lazy("Interpreter")
+        NOTE_TAKER = "note_taker", gettext_lazy("Note-taker")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     negotiation = models.ForeignKey(Negotiation, on_delete=models.CASCADE, related_name="participants")
@@ -513,17 +557,17 @@ class Entry(models.Model):
     that would betray another delegation's internal notes."""
 
     class Kind(models.TextChoices):
-        NOTE = "note", "Note"
-        STATEMENT = "statement", "Statement"
-        PROPOSAL = "proposal", "Proposal"
-        QUESTION = "question", "Question"
-        ACTION_ITEM = "action_item", "Action item"
-        DECISION = "decision", "Decision"
-        OBSERVATION = "observation", "Observation"
+        NOTE = "note", gettext_lazy("Note")
+        STATEMENT = "statement", gettext_lazy("Statement")
+        PROPOSAL = "proposal", gettext_lazy("Proposal")
+        QUESTION = "question", gettext_lazy("Question")
+        ACTION_ITEM = "action_item", gettext_lazy("Action item")
+        DECISION = "decision", gettext_lazy("Decision")
+        OBSERVATION = "observation", gettext_lazy("Observation")
 
     class Visibility(models.TextChoices):
-        RECORD = "record", "Shared record"
-        INTERNAL = "internal", "Internal to my delegation"
+        RECORD = "record", gettext_lazy("Shared record")
+        INTERNAL = "internal", gettext_lazy("Internal to my delegation")
 
     RECORD_STREAM = "record"
 
@@ -630,21 +674,25 @@ class Entry(models.Model):
         """The recording delegation accepts this disputing reading: its text
         supersedes the entry it disputed (as that entry now reads)."""
         if self.disputes_id is None:
-            raise ValidationError("This entry is not another delegation's reading; there is nothing to accept.")
+            raise ValidationError(
+                gettext("This entry is not another delegation's reading; there is nothing to accept.")
+            )
         original = self.disputes
         if membership.delegation_id != original.delegation_id:
             raise PermissionDenied(
-                f"Only {original.delegation.name}, who recorded the entry, can accept another reading of it."
+                gettext("Only %(delegation)s, who recorded the entry, can accept another reading of it.")
+                % {"delegation": original.delegation.name}
             )
         if self.acceptances.exists():
             existing = self.acceptances.first()
             if existing.client_id == client_id:
                 return existing, False
-            raise ValidationError("This reading was already accepted.")
+            raise ValidationError(gettext("This reading was already accepted."))
         newer = Entry.objects.filter(supersedes=self).first()
         if newer is not None:
             raise ValidationError(
-                f"{self.delegation.name} has corrected this reading since (entry {newer.seq}); accept that one."
+                gettext("%(delegation)s has corrected this reading since (entry %(seq)s); accept that one.")
+                % {"delegation": self.delegation.name, "seq": newer.seq}
             )
         return self.session.record_entry(
             membership=membership,
@@ -709,10 +757,10 @@ class Summary(models.Model):
     refuses any change: later changes are numbered corrigenda."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for a worker"
-        RUNNING = "running", "Being built"
-        READY = "ready", "Ready for review"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", gettext_lazy("Waiting for a worker")
+        RUNNING = "running", gettext_lazy("Being built")
+        READY = "ready", gettext_lazy("Ready for review")
+        FAILED = "failed", gettext_lazy("Failed")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     session = models.OneToOneField(Session, on_delete=models.PROTECT, related_name="summary")
@@ -829,10 +877,10 @@ class Summary(models.Model):
         save raises NarrativeConflict with both texts, never overwrites.
         Any change voids the approvals given to the earlier text."""
         if not membership.is_head:
-            raise PermissionDenied("Only a head of delegation edits the minutes.")
+            raise PermissionDenied(gettext("Only a head of delegation edits the minutes."))
         if not membership.may_steer_the_table:
             raise PermissionDenied(
-                "The secretariat does not keep the record of this negotiation; it cannot edit the minutes."
+                gettext("The secretariat does not keep the record of this negotiation; it cannot edit the minutes.")
             )
         validate_record_text(text, allow_empty=True)
         with transaction.atomic():
@@ -840,19 +888,23 @@ class Summary(models.Model):
                 Summary.objects.select_for_update(of=("self",)).select_related("narrative_edited_by").get(pk=self.pk)
             )
             if locked.is_approved:
-                raise ValidationError("These minutes are approved; add a corrigendum instead.")
+                raise ValidationError(gettext("These minutes are approved; add a corrigendum instead."))
             if locked.status != self.Status.READY:
-                raise ValidationError("The summary is not ready yet; wait for it to be built.")
+                raise ValidationError(gettext("The summary is not ready yet; wait for it to be built."))
             if version is None:
                 raise ValidationError(
-                    "Send the narrative_version you loaded with the narrative, so that your save never "
-                    "overwrites someone else's; it is in the summary."
+                    gettext(
+                        "Send the narrative_version you loaded with the narrative, so that your save never "
+                        "overwrites someone else's; it is in the summary."
+                    )
                 )
             if version != locked.narrative_version:
                 locked = Summary.objects.select_related("narrative_edited_by").get(pk=self.pk)
                 editor = locked.narrative_edited_by
                 raise NarrativeConflict(
-                    locked.narrative, text, (editor.get_full_name() or editor.get_username()) if editor else "Someone"
+                    locked.narrative,
+                    text,
+                    (editor.get_full_name() or editor.get_username()) if editor else gettext("Someone"),
                 )
             if text == locked.narrative:
                 self.refresh_from_db()
@@ -910,35 +962,44 @@ class Summary(models.Model):
         ``fingerprint`` the head saw. The minutes are approved, frozen and
         binding once every party has approved the same text."""
         if not membership.is_head:
-            raise PermissionDenied("Only a head of delegation approves the minutes.")
+            raise PermissionDenied(gettext("Only a head of delegation approves the minutes."))
         parties = membership.bound_parties()
         if not parties:
             raise PermissionDenied(
-                "The secretariat does not approve minutes for the parties in this negotiation; "
-                "each party's head approves them."
+                gettext(
+                    "The secretariat does not approve minutes for the parties in this negotiation; "
+                    "each party's head approves them."
+                )
             )
         with transaction.atomic():
             locked = Summary.objects.select_for_update().get(pk=self.pk)
             if locked.is_approved:
-                raise ValidationError("These minutes were already approved by every party.")
+                raise ValidationError(gettext("These minutes were already approved by every party."))
             if locked.status != self.Status.READY:
-                raise ValidationError("The summary is not ready yet; it cannot be approved.")
+                raise ValidationError(gettext("The summary is not ready yet; it cannot be approved."))
             current = locked.fingerprint()
             if fingerprint is None:
                 raise ValidationError(
-                    "Send the fingerprint of the minutes you approve (it is in the summary), so that you never "
-                    "approve a text you have not seen."
+                    gettext(
+                        "Send the fingerprint of the minutes you approve (it is in the summary), so that you never "
+                        "approve a text you have not seen."
+                    )
                 )
             if fingerprint != current:
                 raise ApprovalStale(
-                    "The minutes changed since you read them: nothing was approved. Read the current text and "
-                    "approve it again."
+                    gettext(
+                        "The minutes changed since you read them: nothing was approved. Read the current text and "
+                        "approve it again."
+                    )
                 )
             fingerprint = current
             already = {a.party_id for a in locked.valid_approvals()}
             new = [p for p in parties if p.pk not in already]
             if not new:
-                raise ValidationError(f"{membership.delegation.label} has already approved these minutes.")
+                raise ValidationError(
+                    gettext("%(delegation)s has already approved these minutes.")
+                    % {"delegation": membership.delegation.label}
+                )
             now = timezone.now()
             approvals = [
                 MinutesApproval.objects.create(
@@ -974,18 +1035,21 @@ class Summary(models.Model):
         the proposing party's approval; it is in force once every party has
         approved it."""
         if not membership.is_head:
-            raise PermissionDenied("Only a head of delegation issues a corrigendum.")
+            raise PermissionDenied(gettext("Only a head of delegation issues a corrigendum."))
         if not self.is_approved:
-            raise ValidationError("The minutes are still a draft; edit them instead of issuing a corrigendum.")
+            raise ValidationError(gettext("The minutes are still a draft; edit them instead of issuing a corrigendum."))
         if not membership.bound_parties():
-            raise PermissionDenied("The secretariat does not issue corrigenda for the parties in this negotiation.")
+            raise PermissionDenied(
+                gettext("The secretariat does not issue corrigenda for the parties in this negotiation.")
+            )
         validate_record_text(text)
         with transaction.atomic():
             Summary.objects.select_for_update().get(pk=self.pk)
             twin = next((c for c in self.corrigenda.filter(text=text) if not c.in_force), None)
             if twin is not None:
                 raise ValidationError(
-                    f"Corrigendum {twin.number} with these exact words already awaits approval; approve that one."
+                    gettext("Corrigendum %(number)s with these exact words already awaits approval; approve that one.")
+                    % {"number": twin.number}
                 )
             number = (self.corrigenda.aggregate(n=Max("number"))["n"] or 0) + 1
             corrigendum = Corrigendum.objects.create(summary=self, number=number, text=text, issued_by=membership.user)
@@ -1041,16 +1105,21 @@ class Corrigendum(models.Model):
     def approve(self, *, membership: Membership) -> list[MinutesApproval]:
         """Record the member's party's approval of this corrigendum."""
         if not membership.is_head:
-            raise PermissionDenied("Only a head of delegation approves a corrigendum.")
+            raise PermissionDenied(gettext("Only a head of delegation approves a corrigendum."))
         parties = membership.bound_parties()
         if not parties:
-            raise PermissionDenied("The secretariat does not approve corrigenda for the parties in this negotiation.")
+            raise PermissionDenied(
+                gettext("The secretariat does not approve corrigenda for the parties in this negotiation.")
+            )
         with transaction.atomic():
             Corrigendum.objects.select_for_update().get(pk=self.pk)
             done = set(self.approvals.values_list("party_id", flat=True))
             new = [p for p in parties if p.pk not in done]
             if not new:
-                raise ValidationError(f"{membership.delegation.label} has already approved corrigendum {self.number}.")
+                raise ValidationError(
+                    gettext("%(delegation)s has already approved corrigendum %(number)s.")
+                    % {"delegation": membership.delegation.label, "number": self.number}
+                )
             now = timezone.now()
             fingerprint = self.fingerprint()
             approvals = [
@@ -1118,16 +1187,16 @@ class Act(models.Model):
     as entries are per stream, so that a removed or altered act shows."""
 
     class Kind(models.TextChoices):
-        CONSENT_NOTED = "consent_noted", "Consent noted"
-        CONSENT_CONFIRMED = "consent_confirmed", "Consent confirmed"
-        CAPITALS_NOTED = "capitals_noted", "Capital's confirmation noted"
-        CAPITALS_CONFIRMED = "capitals_confirmed", "Capital's confirmation confirmed"
-        POINT_REOPENED = "point_reopened", "Point reopened"
-        SESSION_CLOSED = "session_closed", "Session closed"
-        SESSION_REOPENED = "session_reopened", "Session reopened"
-        NARRATIVE_SAVED = "narrative_saved", "Narrative changed"
-        MINUTES_APPROVED = "minutes_approved", "Minutes approved"
-        CORRIGENDUM_APPROVED = "corrigendum_approved", "Corrigendum approved"
+        CONSENT_NOTED = "consent_noted", gettext_lazy("Consent noted")
+        CONSENT_CONFIRMED = "consent_confirmed", gettext_lazy("Consent confirmed")
+        CAPITALS_NOTED = "capitals_noted", gettext_lazy("Capital's confirmation noted")
+        CAPITALS_CONFIRMED = "capitals_confirmed", gettext_lazy("Capital's confirmation confirmed")
+        POINT_REOPENED = "point_reopened", gettext_lazy("Point reopened")
+        SESSION_CLOSED = "session_closed", gettext_lazy("Session closed")
+        SESSION_REOPENED = "session_reopened", gettext_lazy("Session reopened")
+        NARRATIVE_SAVED = "narrative_saved", gettext_lazy("Narrative changed")
+        MINUTES_APPROVED = "minutes_approved", gettext_lazy("Minutes approved")
+        CORRIGENDUM_APPROVED = "corrigendum_approved", gettext_lazy("Corrigendum approved")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     negotiation = models.ForeignKey(Negotiation, on_delete=models.PROTECT, related_name="acts")

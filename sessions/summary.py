@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch, Q
+from django.utils import translation
 
 from sessions.models import Act, Entry, Session
 
@@ -247,6 +248,7 @@ def consents_of(parties: list[Party], states: dict[int, PartyConsent]) -> list[d
 # ---- the summary ------------------------------------------------------------------
 
 
+@translation.override("en")  # the record's own words: never the language of whoever triggered the build
 def build_session_summary(session: Session) -> dict[str, Any]:
     from agreements.models import Agreement, Formulation, consent_states
 

@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, Stream
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.html import format_html
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
@@ -36,16 +37,21 @@ from sessions.services import session_close, session_reopen
 from sessions.streams import ENTRY_PREFETCH, ENTRY_RELATED, SessionReader, Viewer, pending_lines
 
 KEYS = [
-    ("Enter", "store the line as an entry"),
-    ("Shift+Enter", "new line inside the entry"),
-    ("/s /p /q /a /d /o /n", "statement, proposal, question, action item, decision, observation, note"),
-    ("/i", "internal: only your delegation sees it"),
+    ("Enter", gettext_lazy("store the line as an entry")),
+    ("Shift+Enter", gettext_lazy("new line inside the entry")),
+    (
+        "/s /p /q /a /d /o /n",
+        gettext_lazy("statement, proposal, question, action item, decision, observation, note"),
+    ),
+    ("/i", gettext_lazy("internal: only your delegation sees it")),
     (
         "@kar",
-        "speaker: the participant whose name starts with kar (Tab cycles); an @word naming nobody stays in the text",
+        gettext_lazy(
+            "speaker: the participant whose name starts with kar (Tab cycles); an @word naming nobody stays in the text"
+        ),
     ),
-    ("@-", "no speaker"),
-    ("Esc", "clear kind and speaker; in a form beside the record, close it and come back here"),
+    ("@-", gettext_lazy("no speaker")),
+    ("Esc", gettext_lazy("clear kind and speaker; in a form beside the record, close it and come back here")),
 ]
 
 
@@ -54,8 +60,8 @@ def grace_words(seconds: int | None = None) -> str:
     seconds = settings.VERBATIM_CLOSE_GRACE_SECONDS if seconds is None else seconds
     if seconds % 60 == 0 and seconds:
         minutes = seconds // 60
-        return f"{minutes} minute{'s' if minutes != 1 else ''}"
-    return f"{seconds} second{'s' if seconds != 1 else ''}"
+        return ngettext("%(n)s minute", "%(n)s minutes", minutes) % {"n": minutes}
+    return ngettext("%(n)s second", "%(n)s seconds", seconds) % {"n": seconds}
 
 
 def _panels_context(session: Session, membership: Membership) -> dict:
@@ -260,11 +266,14 @@ def accept_reading(request: HttpRequest, entry_id: UUID) -> HttpResponse:
     )
     membership = access.membership
     if reading.disputes_id is None:
-        return _row_refused(request, reading, "This entry is not another delegation's reading; nothing to accept.")
+        return _row_refused(
+            request, reading, gettext("This entry is not another delegation's reading; nothing to accept.")
+        )
     original = reading.disputes
     if original.delegation_id != membership.delegation_id:
         raise PermissionDenied(
-            f"Only the {original.delegation.name}, who recorded the entry, can accept a reading of it."
+            gettext("Only the %(delegation)s, who recorded the entry, can accept a reading of it.")
+            % {"delegation": original.delegation.name}
         )
     try:
         reading.accept_reading(membership=membership, client_id=acceptance_client_id(reading))
@@ -308,7 +317,8 @@ def _refused(request: HttpRequest, session: Session, error: Exception) -> HttpRe
     elif isinstance(error, DatabaseError):
         session.refresh_from_db(fields=["status"])
         message, status = (
-            f"Session {session.number} is {session.get_status_display().lower()}: this can no longer change.",
+            gettext("Session %(number)s is %(status)s: this can no longer change.")
+            % {"number": session.number, "status": session.get_status_display().lower()},
             409,
         )
     else:
@@ -340,7 +350,7 @@ def take_up(request: HttpRequest, session_id: UUID) -> HttpResponse:
         session.agenda_items.filter(pk=int(raw)).first() if raw.isascii() and raw.isdigit() and len(raw) < 19 else None
     )
     if raw and item is None:  # another session's item is no such item here; an empty value clears
-        return _refused(request, session, ValidationError("No such agenda item in this session."))
+        return _refused(request, session, ValidationError(gettext("No such agenda item in this session.")))
     try:
         session.take_up(item)
     except (ValidationError, SessionClosed, DatabaseError) as error:
@@ -358,7 +368,7 @@ def attendance(request: HttpRequest, session_id: UUID) -> HttpResponse:
         participant_id = None
     participant = session.negotiation.participants.filter(public_id=participant_id).first() if participant_id else None
     if participant is None:
-        return _refused(request, session, ValidationError("No such participant in this negotiation."))
+        return _refused(request, session, ValidationError(gettext("No such participant in this negotiation.")))
     try:
         session.set_attendance(participant, request.POST.get("present") == "1")
     except (ValidationError, SessionClosed, DatabaseError) as error:
@@ -376,11 +386,13 @@ def add_participant(request: HttpRequest, session_id: UUID) -> HttpResponse:
     party = negotiation.party_from_form(raw_party)
     function = request.POST.get("function", Participant.Function.MEMBER)
     if raw_party and party is None:
-        return _refused(request, session, ValidationError("No such party in this negotiation."))
+        return _refused(request, session, ValidationError(gettext("No such party in this negotiation.")))
     if not name or party is None or function not in Participant.Function.values:
-        return _refused(request, session, ValidationError("Give the participant's name, party and function."))
+        return _refused(request, session, ValidationError(gettext("Give the participant's name, party and function.")))
     if negotiation.participants.filter(name=name).exists():
-        return _refused(request, session, ValidationError(f"{name} is already a participant."))
+        return _refused(
+            request, session, ValidationError(gettext("%(name)s is already a participant.") % {"name": name})
+        )
     try:
         with transaction.atomic():
             session.refuse_if_frozen("attendance")
@@ -400,7 +412,11 @@ def close(request: HttpRequest, session_id: UUID) -> HttpResponse:
     membership = access.membership
     if request.method == "GET":
         if not session.accepts_entries:
-            messages.info(request, f"Session {session.number} is already {session.get_status_display().lower()}.")
+            messages.info(
+                request,
+                gettext("Session %(number)s is already %(status)s.")
+                % {"number": session.number, "status": session.get_status_display().lower()},
+            )
             return redirect(session.get_absolute_url())
         context = {"session": session, **closing_context(session)}
         if request.htmx:
@@ -411,11 +427,18 @@ def close(request: HttpRequest, session_id: UUID) -> HttpResponse:
     if closed_now:
         messages.success(
             request,
-            f"Session {session.number} is closed. Lines captured before the close are still accepted for "
-            f"{grace_words()} and marked as recorded late. Its summary is being built.",
+            gettext(
+                "Session %(number)s is closed. Lines captured before the close are still accepted for "
+                "%(grace)s and marked as recorded late. Its summary is being built."
+            )
+            % {"number": session.number, "grace": grace_words()},
         )
     else:
-        messages.info(request, f"Session {session.number} was already {session.get_status_display().lower()}.")
+        messages.info(
+            request,
+            gettext("Session %(number)s was already %(status)s.")
+            % {"number": session.number, "status": session.get_status_display().lower()},
+        )
     return redirect(session.get_absolute_url())
 
 
@@ -443,7 +466,10 @@ def reopen(request: HttpRequest, session_id: UUID) -> HttpResponse:
     except (ValidationError, SessionClosed) as error:
         messages.error(request, _message(error))
     else:
-        messages.success(request, f"Session {session.number} is reopened; the reason is in the record.")
+        messages.success(
+            request,
+            gettext("Session %(number)s is reopened; the reason is in the record.") % {"number": session.number},
+        )
     return redirect(session.get_absolute_url())
 
 
@@ -455,9 +481,9 @@ def pending(request: HttpRequest, session_id: UUID) -> HttpResponse:
         console = uuid.UUID(request.POST.get("console", ""))
         count = int(request.POST.get("count", ""))
     except ValueError:
-        return HttpResponse("Send console (a UUID) and count (a whole number).", status=400)
+        return HttpResponse(gettext("Send console (a UUID) and count (a whole number)."), status=400)
     if not -1 <= count <= 100_000:
-        return HttpResponse("count is between 0 and 100000, or -1 when the console closes.", status=400)
+        return HttpResponse(gettext("count is between 0 and 100000, or -1 when the console closes."), status=400)
     who = f"{request.user.get_full_name() or request.user.get_username()} ({access.membership.delegation.label})"
     # keyed by member and console: nobody can overwrite another member's report
     key = f"{request.user.pk}:{console}"

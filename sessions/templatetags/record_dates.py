@@ -12,10 +12,11 @@ register = template.Library()
 
 @register.filter
 def day(value: str | None) -> str:
-    """ "2026-11-26" (or the date part of an ISO moment) as "26 November 2026"; anything else as it is."""
+    """ "2026-11-26" (or the date part of an ISO moment) as "26 November 2026" ("26 novembre 2026"
+    in French: the locale's DATE_FORMAT); anything else as it is."""
     if not value:
         return ""
     try:
-        return date_format(date.fromisoformat(str(value)[:10]), "j F Y")
+        return date_format(date.fromisoformat(str(value)[:10]), "DATE_FORMAT")
     except ValueError:
         return str(value)

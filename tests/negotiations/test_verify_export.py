@@ -142,7 +142,7 @@ def test_each_untouched_export_matches_and_says_to_whom_it_was_issued(scene, tmp
         assert status == 0, said
         assert line.startswith(f"match: minutes.{fmt} is the record minutes {scene.second.public_id} (shared)"), fmt
         assert re.fullmatch(
-            r"An identical file was issued on \d{4}-\d\d-\d\d \d\d:\d\d UTC to head \(Aurelia\)\.", issued
+            r"An identical file was issued on \d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d UTC to head \(Aurelia\)\.", issued
         )
 
 
@@ -216,7 +216,7 @@ def test_the_registry_says_when_and_to_whom_identical_bytes_were_issued(scene, a
     assert status == 0
     issued = IssuedFile.objects.filter(issued_to=scene.other_head).get()
     assert said.splitlines()[1] == (
-        f"An identical file was issued on {issued.issued_at:%Y-%m-%d %H:%M} UTC to other_head (Severia)."
+        f"An identical file was issued on {issued.issued_at.day} {issued.issued_at:%B %Y, %H:%M} UTC to other_head (Severia)."
     )
     assert (issued.kind, issued.record_id, issued.version, issued.fmt) == (
         "minutes",
