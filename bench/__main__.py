@@ -33,7 +33,7 @@ SCENARIOS = ("fanout", "capture", "join", "console", "summary", "minutes", "dash
 @dataclass
 class Context:
     port: int
-    database: str
+    database: str  # its URL
     redis_url: str
     seconds: float
     server: stack.Server | None = None
@@ -112,22 +112,25 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--pool", type=int, default=10, help="connection pool per process; 0 for none")
     parser.add_argument("--server", default="uvicorn", choices=["uvicorn", "gunicorn"])
+    parser.add_argument("--fast", default="", help="a directory with uvloop and httptools (pip install --target DIR)")
     parser.add_argument("--port", type=int, default=8450)
-    parser.add_argument("--database", default="verbatim_bench")
-    parser.add_argument("--redis-db", type=int, default=5)
+    parser.add_argument("--database-url", default=stack.DATABASE_URL, help="created and migrated if missing")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/5")
+    parser.add_argument("--no-migrate", action="store_true", help="the database is already migrated")
     parser.add_argument("--label", default="", help="a name for this run, kept in the JSON")
     parser.add_argument("--out", default="", help="where to write the JSON (default bench/results/<time>.json)")
     args = parser.parse_args(argv)
 
     seconds = args.seconds or (1 if args.tiny else 10 if args.quick else 60)
-    layout = stack.Layout(workers=args.workers, pool=args.pool or None, server=args.server)
-    env = stack.configure(args.database, args.redis_db, None)
+    layout = stack.Layout(workers=args.workers, pool=args.pool or None, server=args.server, fast=args.fast)
+    env = stack.configure(args.database_url, args.redis_url)
     os.environ["PGAPPNAME"] = "bench"  # this process's own connections are not counted as the server's
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     with contextlib.suppress(ValueError):
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     readers_cap = (resource.getrlimit(resource.RLIMIT_NOFILE)[0] - 200) // 2  # a reader and its server end
-    stack.ensure_database(args.database)
+    if not args.no_migrate:
+        stack.ensure_database(args.database_url)
     import django
 
     django.setup()
@@ -137,7 +140,7 @@ def main(argv: list[str] | None = None) -> dict:
         steps = [s for s in steps if s[0] in wanted]
         if args.sizes:
             steps = [(steps[0][0], int(n)) for n in args.sizes.split(",")]
-    ctx = Context(port=args.port, database=args.database, redis_url=env["REDIS_URL"], seconds=seconds)
+    ctx = Context(port=args.port, database=env["DATABASE_URL"], redis_url=env["REDIS_URL"], seconds=seconds)
     ctx.server = stack.Server(args.port, layout, env)
     rows: list[dict] = []
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -14,9 +14,19 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-PG = "postgres://postgres@127.0.0.1:5432"
+DATABASE_URL = "postgres://postgres@127.0.0.1:5432/verbatim_bench"
+
+
+def db_name(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
+def dsn(url: str, app: str = "bench") -> str:
+    """A libpq URL for this process's own connections, named so the sampler does not count them."""
+    return f"{url.split('?')[0]}?application_name={app}"
 
 
 @dataclass
@@ -26,19 +36,20 @@ class Layout:
     workers: int = 1
     pool: int | None = 10
     server: str = "uvicorn"  # uvicorn | gunicorn
+    fast: str = ""  # a directory holding uvloop and httptools, put on the server's PYTHONPATH
 
     @property
     def label(self) -> str:
         pool = f"pool {self.pool}" if self.pool else "no pool"
-        return f"{self.server} x{self.workers}, {pool}"
+        loop = ", uvloop+httptools" if self.fast else ", asyncio+h11"
+        return f"{self.server} x{self.workers}, {pool}{loop}"
 
 
-def configure(database: str, redis_db: int, pool: int | None) -> dict[str, str]:
+def configure(database_url: str, redis_url: str) -> dict[str, str]:
     """Environment for the server and for this process (set before Django starts)."""
-    url = f"{PG}/{database}" + (f"?pool_size={pool}" if pool else "")
     env = {
-        "DATABASE_URL": url,
-        "REDIS_URL": f"redis://127.0.0.1:6379/{redis_db}",
+        "DATABASE_URL": database_url.split("?")[0],
+        "REDIS_URL": redis_url,
         "VERBATIM_FAST_PASSWORDS": "1",
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_POOL_TIMEOUT": "10",
@@ -47,17 +58,20 @@ def configure(database: str, redis_db: int, pool: int | None) -> dict[str, str]:
     return env
 
 
-def ensure_database(database: str) -> None:
+def ensure_database(url: str) -> None:
+    """Create the bench database if missing, and migrate it."""
     import psycopg
 
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+    database = db_name(url)
+    admin = urlsplit(url)._replace(path="/postgres", query="").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone():
             conn.execute(f'CREATE DATABASE "{database}"')
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--verbosity", "0"],
         cwd=ROOT,
         check=True,
-        env={**os.environ, "DATABASE_URL": f"{PG}/{database}"},
+        env={**os.environ, "DATABASE_URL": url.split("?")[0]},
     )
 
 
@@ -75,8 +89,12 @@ class Server:
                 "--log-level", "warning", "--no-access-log", "--workers", str(layout.workers),
                 "--timeout-graceful-shutdown", "2",
             ]  # fmt: skip
+            if layout.fast:
+                command += ["--loop", "uvloop", "--http", "httptools"]
         url = env["DATABASE_URL"].split("?")[0] + (f"?pool_size={layout.pool}" if layout.pool else "")
         base = {k: v for k, v in os.environ.items() if k != "PGAPPNAME"}  # the bench's own connections say "bench"
+        if layout.fast:
+            base["PYTHONPATH"] = os.pathsep.join(filter(None, [layout.fast, base.get("PYTHONPATH")]))
         self.process = subprocess.Popen(command, cwd=ROOT, env={**base, **env, "DATABASE_URL": url})
         deadline = time.monotonic() + 60
         while True:
@@ -148,7 +166,7 @@ class Sampler:
         import psycopg
 
         self._stop = threading.Event()
-        self._conn = psycopg.connect(f"{PG}/{self.database}", autocommit=True)
+        self._conn = psycopg.connect(dsn(self.database), autocommit=True)
         self._cpu0, self._t0 = _cpu(self.server.pids()), time.monotonic()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -168,7 +186,7 @@ class Sampler:
         (count,) = self._conn.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid() "
             "AND backend_type = 'client backend' AND application_name <> 'bench'",
-            [self.database],
+            [db_name(self.database)],
         ).fetchone()
         self.connections.append(count)
 
