@@ -56,7 +56,7 @@ def plan(quick: bool, tiny: bool, readers_cap: int) -> list[tuple[str, int]]:
             ("minutes", 1),
             ("dashboard", 5),
         ]
-    fan = [1, 100, 200, 500] if quick else [1, 100, 200, 500, 1000, 5000]
+    fan = [1, 100, 200, 500, 1000] if quick else [1, 100, 200, 500, 1000, 5000]
     return [
         *[("fanout", n) for n in fan if n <= readers_cap],
         ("capture", 1),

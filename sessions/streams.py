@@ -39,6 +39,7 @@ from sessions.models import Entry, Session, Summary
 
 BATCH = 200
 WINDOW = 5000
+PRELOAD = 1000  # a session with at most this many entries is held whole by its feed
 ENTRY_RELATED = (
     "session",
     "speaker__party",
@@ -161,7 +162,12 @@ class SessionFeed:
     def _load(self) -> None:
         try:
             if self.base_pk is None:
-                self.base_pk = Entry.objects.filter(session_id=self.session_id).aggregate(m=Max("pk"))["m"] or 0
+                # A session of up to PRELOAD entries is read whole, once: streams that join it take
+                # their history from memory instead of each replaying it from the database. A longer
+                # one is read from its latest entry on, and a joining stream replays what it lacks.
+                recent = Entry.objects.filter(session_id=self.session_id).order_by("-pk").values_list("pk", flat=True)
+                recent = list(recent[: PRELOAD + 1])
+                self.base_pk = 0 if len(recent) <= PRELOAD else recent[0]
             new = _entries(session_id=self.session_id, pk__gt=self.high_pk)
             originals = _originals(new)
             self.originals.update(originals)
@@ -346,6 +352,8 @@ class SessionReader:
         snapshot, pks = window
         upto = pks[-1] if pks else base
         events: list[str] = []
+        if self.last_pk is None and base == 0:
+            self.last_pk = 0  # the feed holds the whole session: what this stream lacks is in memory
         if self.last_pk is None or self.last_pk < base:
             events += await sync_to_async(self._replay, thread_sensitive=False)(upto)
             self.last_pk = upto
