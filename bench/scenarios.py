@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass
 
 ENTRY_EVERY = 0.25  # seconds between an author's lines in fan-out
+CONNECTING = 500  # at most this many connections being opened at once (the listen backlogs are finite)
 
 
 def pct(values: list[float], q: float) -> float | None:
@@ -169,10 +170,12 @@ class Readers:
         self.first_event: list[float] = []
         self.lost = 0
         self.all_connected = asyncio.Event()
+        self.connecting = asyncio.Semaphore(CONNECTING)
 
     async def _one(self, token: str) -> None:
         try:
-            r, w = await asyncio.open_connection("127.0.0.1", self.port)
+            async with self.connecting:
+                r, w = await asyncio.open_connection("127.0.0.1", self.port)
             w.write(
                 f"GET {self.path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
                 "Accept: text/event-stream\r\n\r\n".encode()
@@ -226,11 +229,14 @@ async def redis_floor(redis_url: str, readers: int, seconds: float) -> dict:
     ready = 0
     all_ready = asyncio.Event()
 
+    connecting = asyncio.Semaphore(CONNECTING)
+
     async def subscriber() -> None:
         nonlocal ready
         client = aioredis.Redis.from_url(redis_url)
         async with client.pubsub() as pubsub:
-            await pubsub.subscribe(channel)
+            async with connecting:
+                await pubsub.subscribe(channel)
             ready += 1
             if ready == readers:
                 all_ready.set()
