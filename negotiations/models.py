@@ -412,8 +412,15 @@ class ApiToken(models.Model):
 
     @classmethod
     def still_stands(cls, pk: int) -> bool:
-        """Whether a token that opened a live stream is still live (asked at each of its re-checks)."""
-        return cls.objects.filter(pk=pk, revoked_at=None, expires_at__gt=timezone.now(), user__is_active=True).exists()
+        """Whether a token that opened a live stream is still live."""
+        return pk in cls.standing({pk})
+
+    @classmethod
+    def standing(cls, pks: set[int]) -> set[int]:
+        """Which of these tokens are still live: one query for all the API streams of a session
+        at each of their re-checks."""
+        live = cls.objects.filter(pk__in=pks, revoked_at=None, expires_at__gt=timezone.now(), user__is_active=True)
+        return set(live.values_list("pk", flat=True))
 
     @classmethod
     def revoke_all(cls, user: User) -> int:

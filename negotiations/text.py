@@ -32,8 +32,9 @@ See docs/TEXT.md.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
-from typing import Annotated
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -161,21 +162,31 @@ def validate_language_codes(value: object) -> None:
         validate_text(code, what="working language code", max_length=35)
 
 
+@functools.cache
+def _text_fields(model: type) -> tuple[tuple[Any, Any], ...]:
+    """A model's fields that carry the record's text rules, with their rule (None for the
+    working languages): found once per model, not at every save."""
+    found = []
+    for field in model._meta.concrete_fields:
+        if validate_language_codes in field.validators:
+            found.append((field, None))
+        elif (rule := next((v for v in field.validators if isinstance(v, RecordText)), None)) is not None:
+            found.append((field, rule))
+    return tuple(found)
+
+
 def check_model_text(instance) -> None:
     """Refuse to save a text field that breaks the rules of the record: a
     field carrying a ``RecordText`` validator (or the working languages),
     too long for its column, or only whitespace where it is required."""
-    for field in instance._meta.concrete_fields:
-        rule = next((v for v in field.validators if isinstance(v, RecordText)), None)
-        if rule is None and validate_language_codes not in field.validators:
-            continue
+    for field, rule in _text_fields(type(instance)):
         value = getattr(instance, field.attname)
-        what = str(field.verbose_name)
-        if validate_language_codes in field.validators:
+        if rule is None:
             validate_language_codes(value)
             continue
         if value is None:
             continue
+        what = str(field.verbose_name)
         validate_text(value, what=what, max_length=field.max_length, multiline=rule.multiline, required=not field.blank)
 
 

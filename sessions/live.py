@@ -339,8 +339,8 @@ async def stream(
                         return
                     woken.clear()
                     events, finished = await read()
-                    for event in events:
-                        yield event
+                    if events:
+                        yield "".join(events)  # one write per wake-up, however many events
                     if finished:
                         return
                     if show_presence is not None and here is not None and here() != shown:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import time_format
@@ -403,7 +403,11 @@ class Session(models.Model):
         stream = Entry.stream_for(visibility, membership.delegation)
         with transaction.atomic():
             session = self._locked()
-            existing = session.entries.filter(client_id=client_id).first()
+            # One round trip for both: an entry already stored under this client id, and the last
+            # entry of the stream (whose sequence number and digest the new one continues).
+            last_of_stream = Entry.objects.filter(session=session, stream=stream).order_by("-seq").values("pk")[:1]
+            found = list(session.entries.filter(Q(client_id=client_id) | Q(pk=Subquery(last_of_stream))))
+            existing = next((e for e in found if e.client_id == client_id), None)
             if existing is not None:
                 if (
                     existing.text != text
@@ -452,7 +456,7 @@ class Session(models.Model):
                 session.status = self.Status.IN_PROGRESS
                 session.started_at = timezone.now()
                 session.save(update_fields=["status", "started_at"])
-            last = session.entries.filter(stream=stream).order_by("-seq").only("seq", "digest").first()
+            last = found[0] if found else None  # no entry has this client id: what was found is the last one
             entry = Entry(
                 session=session,
                 stream=stream,
@@ -474,14 +478,17 @@ class Session(models.Model):
                 created_at=at or now,
             )
             entry.digest = entry.compute_digest(last.digest if last else "")
-            try:
-                with transaction.atomic():
-                    entry.save(force_insert=True)
-            except IntegrityError:
-                if supersedes is not None:
+            if supersedes is None:
+                # The session's lock rules out a clash of sequence number or client id: no
+                # savepoint (two round trips) to recover from one.
+                entry.save(force_insert=True)
+            else:
+                try:
+                    with transaction.atomic():
+                        entry.save(force_insert=True)
+                except IntegrityError:  # somebody corrected the same entry first
                     current = Entry.objects.get(supersedes=supersedes)
                     raise CorrectionConflict(supersedes, current, text) from None
-                raise
             if late and entry.stream == Entry.RECORD_STREAM:
                 summary = Summary.objects.filter(session=session).first()
                 if summary is not None:

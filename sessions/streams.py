@@ -8,6 +8,9 @@ see from memory. A stream that reconnects from further back than the feed
 holds replays from the database on its own. Between wake-ups no stream holds
 a database connection: every read, the periodic access re-check included,
 runs on a shared thread and gives its connection back before it returns.
+Access re-checks are batched per feed: one pass (one query for the
+memberships, one for the API tokens) answers for every stream of the
+session, and streams whose re-check falls due in the same interval share it.
 
 Beside them, ``pending_lines`` keeps what each open console last said about
 the lines it has typed but not yet had stored, for the head's close dialog.
@@ -15,6 +18,8 @@ the lines it has typed but not yet had stored, for the head's close dialog.
 
 from __future__ import annotations
 
+import asyncio
+import bisect
 import contextlib
 import json
 import threading
@@ -28,12 +33,13 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Max, Q
 
-from negotiations.models import Membership
+from negotiations.models import ApiToken, Membership
 from sessions.live import Cursor, _redis, hub, presence, recheck_seconds, sse
 from sessions.models import Entry, Session, Summary
 
 BATCH = 200
 WINDOW = 5000
+PRELOAD = 1000  # a session with at most this many entries is held whole by its feed
 ENTRY_RELATED = (
     "session",
     "speaker__party",
@@ -102,7 +108,8 @@ class SessionFeed:
     session_id: int
     session_key: str
     base_pk: int | None = None  # every entry with a larger pk is in `entries`
-    entries: list[Entry] = field(default_factory=list)
+    # the entries in pk order, and their pks (for bisecting), published together as one tuple
+    window: tuple[list[Entry], list[int]] = field(default_factory=lambda: ([], []))
     originals: dict[int, Entry] = field(default_factory=dict)
     state: dict[str, str] = field(default_factory=dict)
     linked: list[Entry] = field(default_factory=list)
@@ -113,12 +120,35 @@ class SessionFeed:
     rendered: dict[tuple, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        import asyncio
-
         self.lock = asyncio.Lock()
+        self.streams: set[SessionReader] = set()
+        self._check_lock = asyncio.Lock()
+        self._checked_from = float("-inf")  # when the last access re-check of the streams started
+        self._refused: set[SessionReader] = set()
+
+    @property
+    def entries(self) -> list[Entry]:
+        return self.window[0]
+
+    @entries.setter
+    def entries(self, entries: list[Entry]) -> None:
+        self.window = (entries, [e.pk for e in entries])
 
     @property
     def high_pk(self) -> int:
+        pks = self.window[1]
+        return pks[-1] if pks else (self.base_pk or 0)
+
+    async def may_still_read(self, reader: SessionReader, after: float) -> tuple[bool, float]:
+        """Whether ``reader`` may still read, by a re-check that started after ``after``
+        (monotonic time), and when that re-check started. One re-check answers for every
+        stream of the feed: the streams that fall due meanwhile take its answer."""
+        async with self._check_lock:
+            if self._checked_from <= after:
+                started = time.monotonic()
+                refused = await sync_to_async(_refused, thread_sensitive=False)(list(self.streams))
+                self._checked_from, self._refused = started, refused
+            return reader not in self._refused, self._checked_from
         return self.entries[-1].pk if self.entries else (self.base_pk or 0)
 
     async def refresh(self) -> None:
@@ -132,7 +162,12 @@ class SessionFeed:
     def _load(self) -> None:
         try:
             if self.base_pk is None:
-                self.base_pk = Entry.objects.filter(session_id=self.session_id).aggregate(m=Max("pk"))["m"] or 0
+                # A session of up to PRELOAD entries is read whole, once: streams that join it take
+                # their history from memory instead of each replaying it from the database. A longer
+                # one is read from its latest entry on, and a joining stream replays what it lacks.
+                recent = Entry.objects.filter(session_id=self.session_id).order_by("-pk").values_list("pk", flat=True)
+                recent = list(recent[: PRELOAD + 1])
+                self.base_pk = 0 if len(recent) <= PRELOAD else recent[0]
             new = _entries(session_id=self.session_id, pk__gt=self.high_pk)
             originals = _originals(new)
             self.originals.update(originals)
@@ -187,6 +222,34 @@ class SessionFeed:
         return self.rendered[key]
 
 
+def _refused(readers: list[SessionReader]) -> set[SessionReader]:
+    """The readers that may no longer read: their membership no longer stands (removed, the
+    account deactivated, moved to another delegation than the one the stream was opened for), or
+    what opened the stream (an API token, a browser session) has ended, expired or been revoked.
+    One query for all the memberships, one for all the API tokens; browser sessions are loaded
+    one by one (they are people at a console, not the many API readers). Off the event loop, on
+    a shared thread, giving its connection back before it returns."""
+    try:
+        standing = set(
+            Membership.objects.filter(pk__in={r.membership.pk for r in readers}, user__is_active=True).values_list(
+                "pk", "delegation_id"
+            )
+        )
+        token_ids = {r.token_id for r in readers if r.token_id is not None}
+        tokens = ApiToken.standing(token_ids) if token_ids else set()
+
+        def stands(reader: SessionReader) -> bool:
+            return (
+                (reader.membership.pk, reader.membership.delegation_id) in standing
+                and (reader.token_id is None or reader.token_id in tokens)
+                and (reader.credential is None or reader.credential())
+            )
+
+        return {reader for reader in readers if not stands(reader)}
+    finally:
+        connection.close()
+
+
 _feeds: dict[int, SessionFeed] = {}
 
 
@@ -221,10 +284,12 @@ class SessionReader:
         render_in_place: RenderInPlace | None = None,
         known_status: str | None = None,
         credential: Callable[[], bool] | None = None,
+        token_id: int | None = None,
     ) -> None:
         self.session_id = session_id
-        # Whether what opened the stream (a browser session, an API token) still stands: asked at each re-check
+        # Whether what opened the stream (a browser session) still stands: asked at each re-check
         self.credential = credential
+        self.token_id = token_id  # the API token that opened the stream: re-checked with the others in one query
         self.membership = membership
         self.viewer = Viewer.of(membership)
         self.internal_stream = Entry.stream_for(Entry.Visibility.INTERNAL, membership.delegation)
@@ -237,6 +302,7 @@ class SessionReader:
         self.render_in_place = render_in_place
         self.feed = feed_for(session_id, session_key)
         self.feed.readers += 1
+        self.feed.streams.add(self)
         self.feed.panel_readers += 1 if panels else 0
         if panels:
             self.feed.generation = -1  # a console needs the panels' state: read it at the next refresh
@@ -261,9 +327,16 @@ class SessionReader:
 
     async def _access_ended(self) -> bool:
         revocations = hub.revocations(self.membership.user_id)
-        if revocations != self.revocations or time.monotonic() - self.checked_at >= recheck_seconds():
-            self.checked_at, self.revocations = time.monotonic(), revocations
-            return not await sync_to_async(self._may_still_read, thread_sensitive=False)()
+        if revocations != self.revocations:
+            # The member's access may have changed just now: only a re-check started from now on will do.
+            self.revocations = revocations
+            allowed, self.checked_at = await self.feed.may_still_read(self, time.monotonic())
+            return not allowed
+        if time.monotonic() - self.checked_at >= recheck_seconds():
+            # Due: any re-check of the feed started since this stream's last one will do, so the
+            # streams of a session converge on one re-check per interval.
+            allowed, self.checked_at = await self.feed.may_still_read(self, self.checked_at)
+            return not allowed
         return False
 
     async def read(self) -> tuple[list[str], bool]:
@@ -275,36 +348,23 @@ class SessionReader:
         if await self._access_ended():
             return [sse("gone", GONE)], True
         feed = self.feed
-        snapshot, base = feed.entries, feed.base_pk or 0  # one consistent view for this read
-        upto = snapshot[-1].pk if snapshot else base
+        window, base = feed.window, feed.base_pk or 0  # one consistent view for this read
+        snapshot, pks = window
+        upto = pks[-1] if pks else base
         events: list[str] = []
+        if self.last_pk is None and base == 0:
+            self.last_pk = 0  # the feed holds the whole session: what this stream lacks is in memory
         if self.last_pk is None or self.last_pk < base:
             events += await sync_to_async(self._replay, thread_sensitive=False)(upto)
             self.last_pk = upto
-        for entry in snapshot:
-            if entry.pk > self.last_pk and self.visible(entry) and self._unseen(entry):
+        for entry in snapshot[bisect.bisect_right(pks, self.last_pk) :]:
+            if self.visible(entry) and self._unseen(entry):
                 data = feed.render(self.kind, self.render, entry, self.viewer)
                 events.append(sse("entry", data, self._advance(entry)))
         self.last_pk = max(self.last_pk, upto)
         if self.panels:
             events += self._panel_events()
         return events, False
-
-    def _may_still_read(self) -> bool:
-        """Whether the membership still stands, its account is still active,
-        it still sits with the delegation whose internal entries this stream
-        was opened to show, and what opened the stream (the browser session,
-        the API token) has not ended, expired or been revoked. Off the event loop, on a shared thread,
-        giving its connection back before it returns (the request's own
-        thread would keep it for the stream's whole life)."""
-        try:
-            if self.credential is not None and not self.credential():
-                return False
-            return Membership.objects.filter(
-                pk=self.membership.pk, user__is_active=True, delegation_id=self.membership.delegation_id
-            ).exists()
-        finally:
-            connection.close()
 
     def _replay(self, up_to_pk: int) -> list[str]:
         """From the database: what this stream lacks up to the feed's position."""
@@ -353,6 +413,7 @@ class SessionReader:
 
     def close(self) -> None:
         self.feed.readers -= 1
+        self.feed.streams.discard(self)
         self.feed.panel_readers -= 1 if self.panels else 0
         if self.feed.readers <= 0:
             _feeds.pop(self.session_id, None)

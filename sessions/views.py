@@ -548,7 +548,7 @@ async def api_events(request: HttpRequest, session_id: UUID) -> HttpResponse:
         kind="json",
         panels=False,
         resumed=False,
-        credential=lambda: ApiToken.still_stands(token.pk),
+        token_id=token.pk,  # re-checked with the session's other API streams in one query
     )
     # API clients are not people in the console: they are not shown as present
     body = live.stream(str(session.public_id), who=None, read=reader.read, close=reader.close)

@@ -1,0 +1,38 @@
+"""The benchmark suite runs: every scenario of ``python -m bench run``, at toy
+sizes for a second each, through the same code as a full run, so the suite
+cannot rot between the runs that measure. Not a timed test: it checks that
+each scenario ran and produced its figures and floors, not how fast."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+from tests.conftest import ROOT, _free_port, url_of_test_database
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_every_benchmark_scenario_runs_at_a_toy_size_and_reports_its_floor(tmp_path):
+    out = tmp_path / "bench.json"
+    command = [
+        sys.executable, "-m", "bench", "run", "--tiny", "--port", str(_free_port()),
+        "--database-url", url_of_test_database(), "--redis-url", settings.REDIS_URL, "--out", str(out), "--no-migrate",
+    ]  # fmt: skip
+    finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    rows = json.loads(out.read_text())["results"]
+    assert [r for r in rows if "error" in r] == []
+    assert {r["scenario"] for r in rows} == {"fanout", "capture", "join", "console", "summary", "minutes", "dashboard"}
+    for row in rows:
+        assert any(key.startswith("floor") for key in row), row
+    fanout = [r for r in rows if r["scenario"] == "fanout"]
+    assert all(r["delivered_pct"] == 100.0 and r["streams_lost"] == 0 for r in fanout), fanout
+    capture = [r for r in rows if r["scenario"] == "capture"]
+    assert all(r["per_s"] > 0 and r["failures"] == 0 for r in capture), capture
+    (join,) = [r for r in rows if r["scenario"] == "join"]
+    assert join["served_readers"] == join["readers"], join
