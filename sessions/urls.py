@@ -8,6 +8,7 @@ urlpatterns = [
     path("console-sw.js", views.service_worker, name="service_worker"),
     path("<uuid:session_id>/", views.detail, name="detail"),
     path("<uuid:session_id>/stream", views.stream, name="stream"),
+    path("<uuid:session_id>/earlier", views.earlier, name="earlier"),
     path("<uuid:session_id>/panels/<slug:name>", views.panel, name="panel"),
     path("<uuid:session_id>/agenda", views.add_agenda_item, name="add_agenda_item"),
     path("<uuid:session_id>/agenda/current", views.take_up, name="take_up"),

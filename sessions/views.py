@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection, transaction
+from django.db.models import Max, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -91,29 +92,92 @@ def _panels_context(session: Session, membership: Membership) -> dict:
     }
 
 
+# How many rows the console shows at first, and loads at each "Show earlier
+# entries": a long session's page stays small (10,000 rows made 8.8 MB of HTML).
+CONSOLE_PAGE = 200
+# Rows shown before and after an entry a link points at (``?around=``).
+AROUND_BEFORE, AROUND_AFTER = 50, 150
+
+
 @require_GET
 def detail(request: HttpRequest, session_id: UUID) -> HttpResponse:
     """The session's console: the live record, capture, and side panels."""
     session, access = get_for_user(request.user, Session, session_id)
-    return render(request, "sessions/console.html", _console_context(session, access.membership))
-
-
-def _console_context(session: Session, membership: Membership) -> dict:
-    entries = list(
-        session.visible_entries(membership)
-        .select_related(*ENTRY_RELATED)
-        .prefetch_related(*ENTRY_PREFETCH)
-        .order_by("pk")
+    return render(
+        request,
+        "sessions/console.html",
+        _console_context(session, access.membership, around=request.GET.get("around")),
     )
-    record = max((e.seq for e in entries if e.stream == Entry.RECORD_STREAM), default=0)
-    internal = max((e.seq for e in entries if e.stream != Entry.RECORD_STREAM), default=0)
+
+
+def _rows(qs) -> list[Entry]:
+    return list(qs.select_related(*ENTRY_RELATED).prefetch_related(*ENTRY_PREFETCH))
+
+
+def _visible_entry(visible, public_id: str | None) -> Entry | None:
+    """An entry of this session the member may see, by its public id, or None."""
+    try:
+        return visible.filter(public_id=uuid.UUID(str(public_id))).only("pk").first() if public_id else None
+    except ValueError:
+        return None
+
+
+def _console_context(session: Session, membership: Membership, around: str | None = None) -> dict:
+    """The latest CONSOLE_PAGE entries the member may see; with ``around``
+    (an entry's public id, from a link to ``#entry-…``), also the rows
+    around that entry when it is older than those, with a gap marker between."""
+    visible = session.visible_entries(membership)
+    entries = _rows(visible.order_by("-pk")[:CONSOLE_PAGE])[::-1]
+    window: list[Entry] = []
+    anchor = _visible_entry(visible, around)
+    if anchor is not None and entries and anchor.pk < entries[0].pk:
+        before = _rows(visible.filter(pk__lt=anchor.pk).order_by("-pk")[:AROUND_BEFORE])[::-1]
+        after = _rows(visible.filter(pk__gte=anchor.pk, pk__lt=entries[0].pk).order_by("pk")[: AROUND_AFTER + 1])
+        gap = len(after) > AROUND_AFTER
+        window = before + after[:AROUND_AFTER]
+        if not gap:  # the window reaches the latest rows: one run of rows
+            entries, window = window + entries, []
+    first = (window or entries)[0] if (window or entries) else None
+    # the stream resumes from the newest entry of each stream, shown or not
+    record_stream = Q(stream=Entry.RECORD_STREAM)
+    newest = visible.aggregate(record=Max("seq", filter=record_stream), internal=Max("seq", filter=~record_stream))
     return {
         **_panels_context(session, membership),
         "entries": entries,
-        "cursor": Cursor(record, internal),
+        "window": window,
+        "earlier": first is not None and visible.filter(pk__lt=first.pk).exists(),
+        "first": first,
+        "cursor": Cursor(newest["record"] or 0, newest["internal"] or 0),
         "keys": KEYS,
         "kinds": Entry.Kind.choices,
     }
+
+
+@require_GET
+def earlier(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    """The CONSOLE_PAGE entries before ``?before=<entry id>`` that the member
+    may see, as rows to put above it, with the control for the page before."""
+    session, access = get_for_user(request.user, Session, session_id)
+    visible = session.visible_entries(access.membership)
+    anchor = _visible_entry(visible, request.GET.get("before"))
+    if anchor is None:
+        raise Http404("No such entry.")
+    entries = _rows(visible.filter(pk__lt=anchor.pk).order_by("-pk")[: CONSOLE_PAGE + 1])[::-1]
+    more = len(entries) > CONSOLE_PAGE
+    entries = entries[1:] if more else entries
+    viewer = Viewer.of(access.membership)
+    return render(
+        request,
+        "sessions/console.html#earlier-rows",
+        {
+            "session": session,
+            "entries": entries,
+            "earlier": more,
+            "first": entries[0] if entries else None,
+            "viewer": viewer,
+            "can_edit": viewer.can_edit,
+        },
+    )
 
 
 @login_not_required

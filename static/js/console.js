@@ -235,8 +235,9 @@
   }, { passive: true });
   const rowsAdded = (records) => records.reduce((n, r) =>
     n + [...r.addedNodes].filter((x) => x.nodeName === "LI").length - [...r.removedNodes].filter((x) => x.nodeName === "LI").length, 0);
+  // rows put above the others ("Show earlier entries") are not new: only rows added at the end count
   new MutationObserver((records) => {
-    const added = rowsAdded(records);
+    const added = rowsAdded(records.filter((r) => !r.nextSibling));
     if (added <= 0) return;
     if (following) showNewest();
     else { unseen += added; showUnseen(); }
@@ -247,8 +248,27 @@
     showNewest();
     document.getElementById("capture-text")?.focus({ preventScroll: true });
   });
-  window.addEventListener("load", showNewest);
-  showNewest();
+  // A link to an entry older than the rows shown (from search, the minutes)
+  // opens the console around that entry instead.
+  const linked = /^#entry-([0-9a-f-]{36})$/.exec(window.location.hash);
+  const params = new URLSearchParams(window.location.search);
+  if (linked && !document.getElementById(`entry-${linked[1]}`) && params.get("around") !== linked[1]) {
+    params.set("around", linked[1]);
+    window.location.replace(`${window.location.pathname}?${params}${window.location.hash}`);
+  }
+  // After "Show earlier entries", the keyboard stays on the control, now above the rows it brought.
+  document.body.addEventListener("htmx:afterSettle", (event) => {
+    if (!event.detail.pathInfo?.requestPath?.includes("/earlier?")) return;
+    const next = document.querySelector("#earlier-entries button");
+    if (next) next.focus({ preventScroll: true });
+  });
+  if (linked && document.getElementById(`entry-${linked[1]}`)) {
+    following = false;
+    document.getElementById(`entry-${linked[1]}`).scrollIntoView({ block: "center" });
+  } else {
+    window.addEventListener("load", showNewest);
+    showNewest();
+  }
 
   // ---- offline ----------------------------------------------------------------
   // A service worker keeps this page and its assets, so that a reload without
