@@ -256,11 +256,21 @@
     params.set("around", linked[1]);
     window.location.replace(`${window.location.pathname}?${params}${window.location.hash}`);
   }
-  // After "Show earlier entries", the keyboard stays on the control, now above the rows it brought.
-  document.body.addEventListener("htmx:afterSettle", (event) => {
-    if (!event.detail.pathInfo?.requestPath?.includes("/earlier?")) return;
-    const next = document.querySelector("#earlier-entries button");
-    if (next) next.focus({ preventScroll: true });
+  // "Show earlier entries" puts rows above the others without moving what
+  // the member sees (the newest row stays where it was), and keeps the
+  // keyboard on the control, now above the rows it brought.
+  const earlierRequest = (event) => event.detail.pathInfo?.requestPath?.includes("/earlier?");
+  let kept = null;
+  document.body.addEventListener("htmx:beforeSwap", (event) => {
+    if (!earlierRequest(event)) return;
+    const row = timeline.lastElementChild;
+    kept = row && { row, top: row.getBoundingClientRect().top };
+  });
+  document.body.addEventListener("htmx:afterSwap", (event) => {
+    if (!earlierRequest(event) || !kept) return;
+    window.scrollBy({ top: kept.row.getBoundingClientRect().top - kept.top, behavior: "instant" });
+    kept = null;
+    document.querySelector("#earlier-entries button")?.focus({ preventScroll: true });
   });
   if (linked && document.getElementById(`entry-${linked[1]}`)) {
     following = false;
