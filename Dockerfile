@@ -19,4 +19,7 @@ USER verbatim
 EXPOSE 8000
 # On SIGTERM open live streams end at once (clients reconnect elsewhere); whatever is still running
 # after 5 s is cancelled, so a stop or a rolling deploy never waits for long-lived connections.
-CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--workers", "4", "--timeout-graceful-shutdown", "5"]
+# One uvicorn process per core (docs/PERFORMANCE.md: more processes than cores only add context
+# switches and connections); WEB_CONCURRENCY overrides it. Give DATABASE_URL a per-process pool,
+# e.g. postgres://…/verbatim?pool_size=10, as docker-compose.yml does.
+CMD ["sh", "-c", "exec uvicorn config.asgi:application --host 0.0.0.0 --port 8000 --workers \"${WEB_CONCURRENCY:-$(nproc)}\" --timeout-graceful-shutdown 5"]
