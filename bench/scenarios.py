@@ -107,6 +107,11 @@ def bulk_entries(session, membership, count: int) -> None:
             batch = []
     if batch:
         Entry.objects.bulk_create(batch)
+    # the planner's statistics, as autovacuum would have them for a table that grew this much
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE negotiation_sessions_entry")
 
 
 # --- a tiny HTTP/1.1 client (keep-alive, SSE) -------------------------------------------------------------------

@@ -110,8 +110,21 @@ def detail(request: HttpRequest, session_id: UUID) -> HttpResponse:
     )
 
 
-def _rows(qs) -> list[Entry]:
-    return list(qs.select_related(*ENTRY_RELATED).prefetch_related(*ENTRY_PREFETCH))
+# what a row shows, but its session: the page has it already
+ROW_RELATED = tuple(name for name in ENTRY_RELATED if name != "session")
+
+
+def _rows(qs, session: Session) -> list[Entry]:
+    """The entries of ``qs`` (ordered and sliced), with what their rows show.
+    Their ids come first and the joins follow for those rows only: joined
+    before the LIMIT, PostgreSQL may join every entry of the session first."""
+    ids = list(qs.values_list("pk", flat=True))
+    rows = {
+        e.pk: e for e in Entry.objects.filter(pk__in=ids).select_related(*ROW_RELATED).prefetch_related(*ENTRY_PREFETCH)
+    }
+    for entry in rows.values():
+        entry.session = session
+    return [rows[pk] for pk in ids]
 
 
 def _visible_entry(visible, public_id: str | None) -> Entry | None:
@@ -127,12 +140,14 @@ def _console_context(session: Session, membership: Membership, around: str | Non
     (an entry's public id, from a link to ``#entry-…``), also the rows
     around that entry when it is older than those, with a gap marker between."""
     visible = session.visible_entries(membership)
-    entries = _rows(visible.order_by("-pk")[:CONSOLE_PAGE])[::-1]
+    entries = _rows(visible.order_by("-pk")[:CONSOLE_PAGE], session)[::-1]
     window: list[Entry] = []
     anchor = _visible_entry(visible, around)
     if anchor is not None and entries and anchor.pk < entries[0].pk:
-        before = _rows(visible.filter(pk__lt=anchor.pk).order_by("-pk")[:AROUND_BEFORE])[::-1]
-        after = _rows(visible.filter(pk__gte=anchor.pk, pk__lt=entries[0].pk).order_by("pk")[: AROUND_AFTER + 1])
+        before = _rows(visible.filter(pk__lt=anchor.pk).order_by("-pk")[:AROUND_BEFORE], session)[::-1]
+        after = _rows(
+            visible.filter(pk__gte=anchor.pk, pk__lt=entries[0].pk).order_by("pk")[: AROUND_AFTER + 1], session
+        )
         gap = len(after) > AROUND_AFTER
         window = before + after[:AROUND_AFTER]
         if not gap:  # the window reaches the latest rows: one run of rows
@@ -162,7 +177,7 @@ def earlier(request: HttpRequest, session_id: UUID) -> HttpResponse:
     anchor = _visible_entry(visible, request.GET.get("before"))
     if anchor is None:
         raise Http404("No such entry.")
-    entries = _rows(visible.filter(pk__lt=anchor.pk).order_by("-pk")[: CONSOLE_PAGE + 1])[::-1]
+    entries = _rows(visible.filter(pk__lt=anchor.pk).order_by("-pk")[: CONSOLE_PAGE + 1], session)[::-1]
     more = len(entries) > CONSOLE_PAGE
     entries = entries[1:] if more else entries
     viewer = Viewer.of(access.membership)
