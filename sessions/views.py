@@ -94,7 +94,7 @@ def _panels_context(session: Session, membership: Membership) -> dict:
 
 # How many rows the console shows at first, and loads at each "Show earlier
 # entries": a long session's page stays small (10,000 rows made 8.8 MB of HTML).
-CONSOLE_PAGE = 200
+CONSOLE_PAGE = 100
 # Rows shown before and after an entry a link points at (``?around=``).
 AROUND_BEFORE, AROUND_AFTER = 50, 150
 
