@@ -365,6 +365,7 @@ PAGE_CASES = [
     Page("negotiations:detail", "GET", lambda w: w.negotiation.get_absolute_url(), page_read),
     Page("sessions:detail", "GET", lambda w: w.session.get_absolute_url(), page_read),
     Page("sessions:panel", "GET", lambda w: f"/sessions/{sid(w)}/panels/agenda", page_read),
+    Page("sessions:earlier", "GET", lambda w: f"/sessions/{sid(w)}/earlier?before={w.entry.public_id}", page_read),
     Page("sessions:add_agenda_item", "POST", lambda w: f"/sessions/{sid(w)}/agenda", page_capture, {"title": "AOB"}),
     Page("sessions:take_up", "POST", lambda w: f"/sessions/{sid(w)}/agenda/current", page_capture, {"item": ""}),
     Page(
