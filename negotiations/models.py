@@ -13,6 +13,8 @@ from django.db import models, transaction
 from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from negotiations.text import RecordText, validate_language_codes
 
@@ -215,39 +217,102 @@ class Negotiation(models.Model):
             return None
         return self.parties.filter(pk=int(raw)).first()
 
-    CANNOT_ADD = (
-        "No user can be added to this negotiation with that name. Check the spelling with the person; a colleague "
-        "must first be put in your delegation by records staff, and another party's delegation, once it takes part, "
-        "adds its own members."
+    CANNOT_ADD = gettext_lazy(
+        "No user can be added to this negotiation with that name and role. Check the spelling with the person. "
+        "A colleague must first be put in your delegation by records staff (or invite them by link); another "
+        "party's delegation is invited by adding its head, and from then on its own heads add its members."
     )
 
     def add_member(self, *, user: User | None, role: str, by: Membership) -> Membership:
-        """A head adds users of their own delegation, and invites another
-        delegation by adding its first member; from then on that
-        delegation's own heads manage its members.
+        """A head adds and changes the members of their own delegation, and
+        invites another party's delegation only by adding its head: the
+        first member of another delegation joins as head, and from then on
+        that delegation's own heads manage it.
 
         Every refusal that depends on who the user is (none by that name,
         inactive, in no delegation, of a party outside the negotiation, of a
         neutral delegation not yet taking part, of a delegation managed by
-        its own heads) gives the same answer, ``CANNOT_ADD``: the head learns
+        its own heads, another delegation's first member with a role other
+        than head) gives the same answer, ``CANNOT_ADD``: the head learns
         nothing about users they could not add."""
         if not by.is_head:
-            raise PermissionDenied("Only a head of delegation can add members.")
+            raise PermissionDenied(_("Only a head of delegation can add members."))
+        if role not in Membership.Role.values:
+            raise ValidationError(_("Choose a role: head of delegation, note-taker or reviewer."))
         delegation = delegation_of(user) if user is not None and user.is_active else None
+        own = delegation is not None and delegation.pk == by.delegation_id
         if (
             delegation is None
             or (delegation.is_neutral and not self.memberships.filter(delegation=delegation).exists())
             or (not delegation.is_neutral and not self.parties.filter(pk=delegation.party_id).exists())
-            or (delegation.pk != by.delegation_id and self.memberships.filter(delegation=delegation).exists())
+            or (not own and self.memberships.filter(delegation=delegation).exists())
+            or (not own and role != Membership.Role.HEAD)
         ):
             raise ValidationError(self.CANNOT_ADD, code="cannot_add")
-        membership, created = Membership.objects.get_or_create(
-            negotiation=self, user=user, defaults={"delegation": delegation, "role": role}
-        )
-        if not created and membership.role != role:
-            membership.role = role
-            membership.save(update_fields=["role"])
+        with transaction.atomic():
+            membership, created = Membership.objects.select_for_update().get_or_create(
+                negotiation=self, user=user, defaults={"delegation": delegation, "role": role}
+            )
+            if not created and membership.role != role:
+                if membership.is_head:
+                    self._keep_a_head(
+                        membership,
+                        _(
+                            "You cannot change the role of the only head of the delegation: make another member "
+                            "head first, so that someone can still add its members."
+                        ),
+                    )
+                membership.role = role
+                membership.save(update_fields=["role"])
         return membership
+
+    def _keep_a_head(self, membership: Membership, refusal: str) -> None:
+        """A delegation taking part keeps at least one head, who alone can add its members."""
+        heads = (
+            Membership.objects.select_for_update()
+            .filter(negotiation=self, delegation_id=membership.delegation_id, role=Membership.Role.HEAD)
+            .exclude(pk=membership.pk)
+        )
+        if not heads.exists():
+            raise ValidationError(refusal)
+
+    def member_of_own_delegation(self, *, username: str, by: Membership) -> Membership:
+        """The member of the head's own delegation with this username; anyone
+        else (another delegation's member, no member by that name) gets the
+        same answer."""
+        if not by.is_head:
+            raise PermissionDenied(_("Only a head of delegation can change or remove members."))
+        membership = (
+            Membership.objects.select_related("user", "delegation")
+            .filter(negotiation=self, delegation_id=by.delegation_id, user__username=username)
+            .first()
+        )
+        if membership is None:
+            raise ValidationError(
+                _("No member of your delegation has that name in this negotiation; pick one from the list.")
+            )
+        return membership
+
+    def remove_member(self, *, membership: Membership, by: Membership) -> None:
+        """A head removes a member of their own delegation. Deleting the
+        membership ends the member's open streams (sessions/revocations.py);
+        what they recorded stays in the record."""
+        if not by.is_head:
+            raise PermissionDenied(_("Only a head of delegation can remove members."))
+        if membership.negotiation_id != self.pk or membership.delegation_id != by.delegation_id:
+            raise ValidationError(
+                _("No member of your delegation has that name in this negotiation; pick one from the list.")
+            )
+        with transaction.atomic():
+            if membership.is_head:
+                self._keep_a_head(
+                    membership,
+                    _(
+                        "You cannot remove the only head of the delegation: make another member head first, "
+                        "so that someone can still add its members."
+                    ),
+                )
+            membership.delete()
 
 
 class Membership(models.Model):
