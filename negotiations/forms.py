@@ -98,7 +98,7 @@ class ScheduleForm(forms.Form):
     time_zone = forms.ChoiceField(
         label=_("Time zone of the place"),
         initial="UTC",
-        error_messages={"invalid_choice": _("Pick a time zone from the list, e.g. Europe/Geneva.")},
+        error_messages={"invalid_choice": _("Pick a time zone from the list, e.g. Europe/Paris.")},
     )
 
     def __init__(self, *args, **kwargs) -> None:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 def time_zone_names() -> list[str]:
-    """The IANA time zones a session may be scheduled in, e.g. Europe/Geneva, sorted."""
+    """The IANA time zones a session may be scheduled in, e.g. Europe/Paris, sorted."""
     from zoneinfo import available_timezones
 
     return sorted(name for name in available_timezones() if "/" in name or name == "UTC")
@@ -31,7 +31,7 @@ def time_zone_names() -> list[str]:
 def validate_time_zone(value: str) -> None:
     if value not in time_zone_names():
         raise ValidationError(
-            _("%(zone)s is not a time zone we know; pick one from the list, e.g. Europe/Geneva or UTC.")
+            _("%(zone)s is not a time zone we know; pick one from the list, e.g. Europe/Paris or UTC.")
             % {"zone": value}
         )
 
@@ -92,7 +92,7 @@ class Session(models.Model):
         max_length=64,
         default="UTC",
         validators=[validate_time_zone],
-        help_text="The IANA time zone of the place, e.g. Europe/Geneva: the scheduled time is shown in it.",
+        help_text="The IANA time zone of the place, e.g. Europe/Paris: the scheduled time is shown in it.",
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCHEDULED)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -27,7 +27,7 @@ class ScheduleIn(Schema):
     date: date
     time: time
     place: Place = ""
-    time_zone: ZoneName = Field("UTC", description="An IANA time zone, e.g. Europe/Geneva; date and time are in it")
+    time_zone: ZoneName = Field("UTC", description="An IANA time zone, e.g. Europe/Paris; date and time are in it")
 
 
 class ScheduledOut(Schema):

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
             name="time_zone",
             field=models.CharField(
                 default="UTC",
-                help_text="The IANA time zone of the place, e.g. Europe/Geneva: the scheduled time is shown in it.",
+                help_text="The IANA time zone of the place, e.g. Europe/Paris: the scheduled time is shown in it.",
                 max_length=64,
                 validators=[sessions.models.validate_time_zone],
             ),
