@@ -3,7 +3,7 @@ the agenda (ordered, never taken up). The console's own endpoints stay in sessio
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -74,7 +74,7 @@ def scheduled_out(session: Session) -> dict:
         "title": session.title,
         "place": session.place,
         "status": session.status,
-        "scheduled_for": session.scheduled_for,
+        "scheduled_for": session.scheduled_for.astimezone(UTC) if session.scheduled_for else None,
         "time_zone": session.time_zone,
         "local_date": local.date() if local else None,
         "local_time": local.time().replace(tzinfo=None) if local else None,
