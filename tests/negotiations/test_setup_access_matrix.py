@@ -325,10 +325,8 @@ def test_setup_pages_answer_each_kind_of_user_as_the_access_rules_say(setup_worl
     if user is not None:
         client.force_login(user)
     url = case.url(w, actor)
-    if case.method == "GET":
-        response = client.get(url)
-    else:
-        response = client.post(url, case.data(w, actor) if case.data else {})
+    data = case.data(w, actor) if case.data else {}
+    response = client.get(url) if case.method == "GET" else client.post(url, data)
     expected = case.expect(actor)
     if expected == "login":
         assert response.status_code == 302 and response.url.startswith("/login/")
