@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from negotiations.access import HEAD_ROLES, get_for_user, negotiations_for
@@ -248,8 +249,8 @@ def create_user(*, username: str, password: str, full_name: str = ""):
     User = get_user_model()
     username = username.strip()
     if User.objects.filter(username__iexact=username).exists():
-        raise ValidationError("That username is taken; choose another one.")
-    first, _, last = full_name.strip().partition(" ")
+        raise ValidationError(_("That username is taken; choose another one."))
+    first, _space, last = full_name.strip().partition(" ")
     user = User(username=username, first_name=first[:150], last_name=last[:150])
     validate_password(password, user)
     user.set_password(password)
@@ -273,7 +274,7 @@ def party_of_negotiation(negotiation: Negotiation, name: str | None) -> Party | 
         return None
     party = negotiation.parties.filter(name=name.strip()).first()
     if party is None:
-        raise ValidationError("That party is not a party to this negotiation; use a name from its list of parties.")
+        raise ValidationError(_("That party is not a party to this negotiation; use a name from its list of parties."))
     return party
 
 
@@ -289,7 +290,7 @@ def staff_create_user(request: HttpRequest, payload: UserIn):
 def staff_create_party(request: HttpRequest, payload: PartyIn):
     _require_staff(request)
     if Party.objects.filter(name=payload.name.strip()).exists():
-        raise ValidationError("A party of that name already exists.")
+        raise ValidationError(_("A party of that name already exists."))
     party = Party.objects.create(name=payload.name.strip(), short_name=payload.short_name.strip())
     return Status(201, {"id": party.public_id, "name": party.name, "short_name": party.short_name})
 
@@ -351,7 +352,7 @@ def revoke_invitation(request: HttpRequest, negotiation_id: UUID, invitation_id:
         public_id=invitation_id, created_by_delegation=access.membership.delegation
     ).first()
     if invitation is None:
-        raise ValidationError("Your delegation has no such link in this negotiation; pick one from its list.")
+        raise ValidationError(_("Your delegation has no such link in this negotiation; pick one from its list."))
     invitation.revoke(by=access.membership)
     return invitation_out(invitation)
 
@@ -368,9 +369,11 @@ def accept_invitation(request: HttpRequest, payload: AcceptIn):
             membership = Invitation.accept(secret, user=user)
     except InvitationUnusable as refused:
         raise ValidationError(
-            "This invitation link has expired; ask the head who sent it for a new one."
+            _("This invitation link has expired; ask the head who sent it for a new one.")
             if refused.expired
-            else "This invitation link cannot be used: it was already used, revoked, or never existed. "
-            "Ask the head who sent it for a new one."
+            else _(
+                "This invitation link cannot be used: it was already used, revoked, or never existed. "
+                "Ask the head who sent it for a new one."
+            )
         ) from None
     return Status(201, {"username": user.username, "delegation": membership.delegation.name, "role": membership.role})

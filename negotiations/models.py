@@ -103,8 +103,8 @@ def delegation_of(user: User) -> Delegation | None:
 
 class Negotiation(models.Model):
     class Format(models.TextChoices):
-        BILATERAL = "bilateral", "Bilateral"
-        MULTILATERAL = "multilateral", "Multilateral"
+        BILATERAL = "bilateral", gettext_lazy("Bilateral")
+        MULTILATERAL = "multilateral", gettext_lazy("Multilateral")
 
     class Status(models.TextChoices):
         PREPARING = "preparing", "In preparation"
@@ -320,9 +320,9 @@ class Membership(models.Model):
     what they may do."""
 
     class Role(models.TextChoices):
-        HEAD = "head", "Head of delegation"
-        NOTE_TAKER = "note_taker", "Note-taker"
-        REVIEWER = "reviewer", "Reviewer"
+        HEAD = "head", gettext_lazy("Head of delegation")
+        NOTE_TAKER = "note_taker", gettext_lazy("Note-taker")
+        REVIEWER = "reviewer", gettext_lazy("Reviewer")
 
     negotiation = models.ForeignKey(Negotiation, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")

@@ -183,3 +183,26 @@ def test_a_member_who_is_not_staff_is_told_who_manages_people(client, world):
     response = client.get("/people/")
     assert response.status_code == 403
     assert "Only records staff" in response.content.decode()
+
+
+def test_the_set_up_pages_speak_french_and_keep_the_record_texts_as_typed(client, world):
+    client.cookies["verbatim_language"] = "fr"
+    client.force_login(world.head)
+    client.post(
+        f"/negotiations/{world.negotiation.public_id}/schedule",
+        {
+            "title": "Deuxième tour",
+            "date": "2026-12-03",
+            "time": "09:30",
+            "place": "Port Calder",
+            "time_zone": "Europe/Paris",
+        },
+    )
+    people = client.get(f"/negotiations/{world.negotiation.public_id}/people/").content.decode()
+    assert "Personnes" in people and "Chef de délégation" in people and "Inviter par lien" in people
+    detail = client.get(world.negotiation.get_absolute_url()).content.decode()
+    assert "3 décembre 2026, 09:30" in detail and "Europe/Paris" in detail
+    session = Session.objects.get(title="Deuxième tour")
+    agenda = client.get(f"/agenda/{session.public_id}/").content.decode()
+    assert "Ordre du jour de la séance 2 : Deuxième tour" in agenda
+    assert "Strait talks" in agenda  # the negotiation's title is the record's, never translated
