@@ -61,7 +61,7 @@ ROLE_CHOICES = Membership.Role.choices
 
 class MemberForm(forms.Form):
     username = forms.CharField(label=_("Username"), max_length=150)
-    role = forms.ChoiceField(label=_("Role"), choices=ROLE_CHOICES)
+    role = forms.ChoiceField(label=_("Role"), choices=ROLE_CHOICES, initial=Membership.Role.NOTE_TAKER)
 
 
 class RemoveMemberForm(forms.Form):
