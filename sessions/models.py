@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import uuid
@@ -21,11 +22,12 @@ if TYPE_CHECKING:
     pass
 
 
-def time_zone_names() -> list[str]:
+@functools.cache
+def time_zone_names() -> tuple[str, ...]:
     """The IANA time zones a session may be scheduled in, e.g. Europe/Paris, sorted."""
     from zoneinfo import available_timezones
 
-    return sorted(name for name in available_timezones() if "/" in name or name == "UTC")
+    return tuple(sorted(name for name in available_timezones() if "/" in name or name == "UTC"))
 
 
 def validate_time_zone(value: str) -> None:
