@@ -3,11 +3,15 @@ the agenda (ordered, never taken up). The console's own endpoints stay in sessio
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime
+from datetime import date as Date
+from datetime import time as Time
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from negotiations.access import HEAD_ROLES, get_for_user
@@ -24,8 +28,8 @@ ZoneName = Line("time zone", 64)
 
 class ScheduleIn(Schema):
     title: Title
-    date: date
-    time: time
+    date: Date
+    time: Time = Field(description="The time at the place, without an offset, e.g. 09:30")
     place: Place = ""
     time_zone: ZoneName = Field("UTC", description="An IANA time zone, e.g. Europe/Paris; date and time are in it")
 
@@ -38,8 +42,8 @@ class ScheduledOut(Schema):
     status: str
     scheduled_for: datetime | None = Field(description="The scheduled moment, in UTC")
     time_zone: str
-    local_date: date | None = Field(description="The date in the session's time zone")
-    local_time: time | None = Field(description="The time in the session's time zone")
+    local_date: Date | None = Field(description="The date in the session's time zone")
+    local_time: str | None = Field(description="The time in the session's time zone, as HH:MM", examples=["09:30"])
 
 
 class AgendaItemIn(Schema):
@@ -61,8 +65,13 @@ class AgendaOut(Schema):
     items: list[AgendaItemOut]
 
 
-def local_moment(day: date, at: time, zone: str) -> datetime:
+def local_moment(day: Date, at: Time, zone: str) -> datetime:
+    """The moment at which it is ``day`` ``at`` o'clock in ``zone``."""
     validate_time_zone(zone)
+    if at.tzinfo is not None:
+        raise ValidationError(
+            _("Give the time without an offset: it is the time at the place, in the session's time zone.")
+        )
     return datetime.combine(day, at.replace(tzinfo=None), tzinfo=ZoneInfo(zone))
 
 
@@ -77,7 +86,7 @@ def scheduled_out(session: Session) -> dict:
         "scheduled_for": session.scheduled_for.astimezone(UTC) if session.scheduled_for else None,
         "time_zone": session.time_zone,
         "local_date": local.date() if local else None,
-        "local_time": local.time().replace(tzinfo=None) if local else None,
+        "local_time": f"{local:%H:%M}" if local else None,
     }
 
 

@@ -20,9 +20,18 @@ def test_a_head_schedules_a_session_with_its_local_date_time_and_zone(world, api
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["scheduled_for"] == "2026-07-01T08:00:00Z"
-    assert (body["local_date"], body["local_time"], body["time_zone"]) == ("2026-07-01", "10:00:00", "Europe/Paris")
+    assert (body["local_date"], body["local_time"], body["time_zone"]) == ("2026-07-01", "10:00", "Europe/Paris")
     again = api.get(f"/sessions/{body['id']}/schedule").json()
     assert again == body
+
+
+def test_a_time_with_an_offset_is_refused_because_the_zone_says_where(world, api):
+    response = api.as_user(world.head).post(
+        f"/negotiations/{world.negotiation.public_id}/schedule",
+        {"title": "R", "date": "2026-07-01", "time": "10:00:00Z", "time_zone": "Europe/Paris"},
+    )
+    assert response.status_code == 400
+    assert "without an offset" in response.json()["detail"]
 
 
 def test_an_unknown_time_zone_is_a_400_that_says_what_to_pick(world, api):
