@@ -64,7 +64,7 @@ def sign_in(browser, server, user, width, height, *, check_login=False):
     found = {"login": serious_violations(page)} if check_login else {}
     page.fill("input[name=username]", user.username)
     page.fill("input[name=password]", "pw")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url(f"{server.url}/")
     return page, found
 

@@ -17,7 +17,7 @@ def test_the_account_and_negotiation_pages_fit_a_phone_screen(asgi_server, world
     page.goto(f"{asgi_server.url}/login/")
     page.fill("input[name=username]", world.head.username)
     page.fill("input[name=password]", "pw")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url(f"{asgi_server.url}/")
     for path in ("/account/", "/account/two-factor/", "/verify", world.negotiation.get_absolute_url()):
         page.goto(f"{asgi_server.url}{path}")
