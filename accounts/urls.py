@@ -1,11 +1,12 @@
 from django.urls import path
 
-from accounts import views
+from accounts import invitations, views
 
 app_name = "accounts"
 
 urlpatterns = [
     path("language", views.choose_language, name="language"),
+    path("invitations/<str:secret>", invitations.accept, name="invitation"),
     path("account/", views.account, name="account"),
     path("account/preferences", views.preferences, name="preferences"),
     path("account/tokens/<uuid:token_id>/revoke", views.revoke_token, name="revoke_token"),

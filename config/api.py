@@ -28,6 +28,7 @@ from negotiations.models import ApiToken, Negotiation, TokenRefused
 from negotiations.text import Line
 from sessions.api import router as sessions_router
 from sessions.models import ApprovalStale, ClientIdReused, CorrectionConflict, NarrativeConflict, SessionClosed
+from sessions.setup_api import router as sessions_setup_router
 
 
 class BrowserSession(SessionAuth):
@@ -290,6 +291,7 @@ def issue_token(request: HttpRequest, payload: TokenIn):
 
 api.add_router("/", negotiations_router)
 api.add_router("/", sessions_router)
+api.add_router("/", sessions_setup_router)
 api.add_router("/", agreements_router)
 api.add_router("/", accounts_router)
 api.add_router("/", exports_router)

@@ -201,6 +201,8 @@ LOGIN_FAILURE_LIMIT = env_int("VERBATIM_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_COOLOFF_SECONDS = env_int("VERBATIM_LOGIN_COOLOFF_SECONDS", 900, minimum=1)
 # API tokens live this many days unless the request asks for fewer.
 API_TOKEN_LIFETIME_DAYS = env_int("VERBATIM_API_TOKEN_LIFETIME_DAYS", 30, minimum=1)
+# A head's one-time invitation link works once, for this many days.
+INVITATION_LIFETIME_DAYS = env_int("VERBATIM_INVITATION_LIFETIME_DAYS", 7, minimum=1)
 # A browser session ends after this much inactivity, and in any case this long after sign-in.
 IDLE_TIMEOUT_SECONDS = env_int("VERBATIM_IDLE_TIMEOUT_SECONDS", 7200, minimum=60)
 SESSION_COOKIE_AGE = env_int("VERBATIM_SESSION_MAX_SECONDS", 12 * 3600, minimum=60)

@@ -1,14 +1,19 @@
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from negotiations.access import HEAD_ROLES, get_for_user, negotiations_for
-from negotiations.models import Delegation, Membership, Negotiation, Party
+from negotiations.models import Delegation, Invitation, InvitationUnusable, Membership, Negotiation, Party
 from negotiations.text import Line
 
 Name = Line("name", 200)
@@ -23,13 +28,13 @@ router = Router(tags=["negotiations"])
 
 class DelegationIn(Schema):
     name: Name
-    party: PartyName
+    party: PartyName | None = Field(None, description="Leave out for a neutral secretariat, chair or mediator")
 
 
 class DelegationOut(Schema):
     id: UUID
     name: str
-    party: str
+    party: str | None
 
 
 class UsernameIn(Schema):
@@ -49,6 +54,7 @@ class NegotiationIn(Schema):
     package_rule: bool = False
     working_languages: list[LanguageCode] = []
     classification: Classification = "UNCLASSIFIED"
+    secretariat_keeps_record: bool = False
 
 
 class NegotiationOut(Schema):
@@ -114,9 +120,9 @@ def create_delegation(request: HttpRequest, payload: DelegationIn):
     _require_staff(request)
     if Delegation.objects.filter(name=payload.name).exists():
         raise ValidationError(f"A delegation named {payload.name!r} already exists.")
-    party, _ = Party.objects.get_or_create(name=payload.party.strip())
+    party = Party.objects.get_or_create(name=payload.party.strip())[0] if payload.party else None
     delegation = Delegation.objects.create(name=payload.name.strip(), party=party)
-    return Status(201, {"id": delegation.public_id, "name": delegation.name, "party": party.name})
+    return Status(201, {"id": delegation.public_id, "name": delegation.name, "party": party.name if party else None})
 
 
 @router.post("/delegations/{delegation_id}/members", response={201: MemberOut})
@@ -140,6 +146,7 @@ def create_negotiation(request: HttpRequest, payload: NegotiationIn):
         package_rule=payload.package_rule,
         working_languages=payload.working_languages,
         classification=payload.classification,
+        secretariat_keeps_record=payload.secretariat_keeps_record,
     )
     _, access = get_for_user(request.user, Negotiation, negotiation.public_id)
     return Status(201, negotiation_out(negotiation, access.membership))
@@ -170,3 +177,203 @@ def add_negotiation_member(request: HttpRequest, negotiation_id: UUID, payload: 
         201,
         {"username": membership.user.username, "delegation": membership.delegation.name, "role": membership.role},
     )
+
+
+# --- People: records staff create users and parties; heads manage their own delegation and invite by link --------
+
+Password = Line("password", 128)
+FullName = Line("full name", 150, required=False)
+ShortName = Line("short name", 20, required=False)
+
+
+class UserIn(Schema):
+    username: Username
+    password: Password
+    full_name: FullName = ""
+
+
+class UserOut(Schema):
+    username: str
+    full_name: str
+
+
+class PartyIn(Schema):
+    name: PartyName
+    short_name: ShortName = ""
+
+
+class PartyOut(Schema):
+    id: UUID
+    name: str
+    short_name: str
+
+
+class MemberListOut(Schema):
+    username: str
+    name: str
+    delegation: str
+    party: str | None
+    role: str
+
+
+class InvitationIn(Schema):
+    role: Membership.Role
+    party: PartyName | None = Field(
+        None,
+        description="Another party to the negotiation, to invite its head (role must be head); leave out to invite "
+        "a member of your own delegation",
+    )
+
+
+class InvitationOut(Schema):
+    id: UUID
+    delegation: str
+    role: str
+    state: str = Field(description="open, used, revoked or expired")
+    created_by: str
+    expires_at: datetime
+
+
+class NewInvitationOut(InvitationOut):
+    link: str = Field(description="The one-time link, shown only now: send it to the person invited")
+
+
+class AcceptIn(Schema):
+    link: str = Field(description="The link (or its last part, the secret)")
+    username: Username
+    password: Password
+
+
+def create_user(*, username: str, password: str, full_name: str = ""):
+    """A new active user whose password passes the validators (records staff, or an invitation link)."""
+    User = get_user_model()
+    username = username.strip()
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError(_("That username is taken; choose another one."))
+    first, _space, last = full_name.strip().partition(" ")
+    user = User(username=username, first_name=first[:150], last_name=last[:150])
+    validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    return user
+
+
+def invitation_out(invitation: Invitation) -> dict:
+    return {
+        "id": invitation.public_id,
+        "delegation": invitation.delegation.name,
+        "role": invitation.role,
+        "state": invitation.state,
+        "created_by": invitation.created_by.get_username(),
+        "expires_at": invitation.expires_at,
+    }
+
+
+def party_of_negotiation(negotiation: Negotiation, name: str | None) -> Party | None:
+    if not name:
+        return None
+    party = negotiation.parties.filter(name=name.strip()).first()
+    if party is None:
+        raise ValidationError(_("That party is not a party to this negotiation; use a name from its list of parties."))
+    return party
+
+
+@router.post("/users", response={201: UserOut})
+def staff_create_user(request: HttpRequest, payload: UserIn):
+    """Records staff create an account; put it in a delegation with POST /delegations/{id}/members."""
+    _require_staff(request)
+    user = create_user(username=payload.username, password=payload.password, full_name=payload.full_name)
+    return Status(201, {"username": user.username, "full_name": user.get_full_name()})
+
+
+@router.post("/parties", response={201: PartyOut})
+def staff_create_party(request: HttpRequest, payload: PartyIn):
+    _require_staff(request)
+    if Party.objects.filter(name=payload.name.strip()).exists():
+        raise ValidationError(_("A party of that name already exists."))
+    party = Party.objects.create(name=payload.name.strip(), short_name=payload.short_name.strip())
+    return Status(201, {"id": party.public_id, "name": party.name, "short_name": party.short_name})
+
+
+@router.get("/negotiations/{negotiation_id}/members", response=list[MemberListOut])
+def list_negotiation_members(request: HttpRequest, negotiation_id: UUID):
+    negotiation, _ = get_for_user(request.user, Negotiation, negotiation_id)
+    memberships = negotiation.memberships.select_related("user", "delegation__party").order_by(
+        "delegation__name", "user__username"
+    )
+    return [
+        {
+            "username": m.user.get_username(),
+            "name": m.user.get_full_name(),
+            "delegation": m.delegation.name,
+            "party": m.delegation.party.name if m.delegation.party else None,
+            "role": m.role,
+        }
+        for m in memberships
+    ]
+
+
+@router.delete("/negotiations/{negotiation_id}/members/{username}", response={204: None})
+def remove_negotiation_member(request: HttpRequest, negotiation_id: UUID, username: str):
+    """A head removes a member of their own delegation; the member's open streams end."""
+    negotiation, access = get_for_user(request.user, Negotiation, negotiation_id, roles=HEAD_ROLES)
+    membership = negotiation.member_of_own_delegation(username=username, by=access.membership)
+    negotiation.remove_member(membership=membership, by=access.membership)
+    return Status(204, None)
+
+
+@router.post("/negotiations/{negotiation_id}/invitations", response={201: NewInvitationOut})
+def create_invitation(request: HttpRequest, negotiation_id: UUID, payload: InvitationIn):
+    """A one-time link for someone with no account yet: a member of your delegation with a role, or (with
+    'party') the head of another party's delegation. The link is in this answer only."""
+    negotiation, access = get_for_user(request.user, Negotiation, negotiation_id, roles=HEAD_ROLES)
+    invitation, raw = Invitation.issue(
+        negotiation=negotiation,
+        by=access.membership,
+        role=payload.role,
+        party=party_of_negotiation(negotiation, payload.party),
+    )
+    link = request.build_absolute_uri(reverse("accounts:invitation", args=[raw]))
+    return Status(201, {**invitation_out(invitation), "link": link})
+
+
+@router.get("/negotiations/{negotiation_id}/invitations", response=list[InvitationOut])
+def list_invitations(request: HttpRequest, negotiation_id: UUID):
+    """The links your delegation created in this negotiation (never their secrets)."""
+    negotiation, access = get_for_user(request.user, Negotiation, negotiation_id, roles=HEAD_ROLES)
+    invitations = negotiation.invitations.filter(created_by_delegation=access.membership.delegation)
+    return [invitation_out(i) for i in invitations.select_related("delegation", "created_by")]
+
+
+@router.post("/negotiations/{negotiation_id}/invitations/{invitation_id}/revoke", response=InvitationOut)
+def revoke_invitation(request: HttpRequest, negotiation_id: UUID, invitation_id: UUID):
+    negotiation, access = get_for_user(request.user, Negotiation, negotiation_id, roles=HEAD_ROLES)
+    invitation = negotiation.invitations.filter(
+        public_id=invitation_id, created_by_delegation=access.membership.delegation
+    ).first()
+    if invitation is None:
+        raise ValidationError(_("Your delegation has no such link in this negotiation; pick one from its list."))
+    invitation.revoke(by=access.membership)
+    return invitation_out(invitation)
+
+
+@router.post("/invitations/accept", auth=None, response={201: MemberOut})
+def accept_invitation(request: HttpRequest, payload: AcceptIn):
+    """Follow a one-time link: choose a username and password; the account joins the delegation and role the
+    link was made for. A used, revoked or unknown link gets one answer; an expired one says so."""
+    secret = payload.link.rstrip("/").rsplit("/", 1)[-1]
+    try:
+        with transaction.atomic():
+            Invitation.open_for(secret)
+            user = create_user(username=payload.username, password=payload.password)
+            membership = Invitation.accept(secret, user=user)
+    except InvitationUnusable as refused:
+        raise ValidationError(
+            _("This invitation link has expired; ask the head who sent it for a new one.")
+            if refused.expired
+            else _(
+                "This invitation link cannot be used: it was already used, revoked, or never existed. "
+                "Ask the head who sent it for a new one."
+            )
+        ) from None
+    return Status(201, {"username": user.username, "delegation": membership.delegation.name, "role": membership.role})

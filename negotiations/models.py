@@ -14,6 +14,7 @@ from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext as _
 
 from negotiations.text import RecordText, validate_language_codes
 
@@ -221,38 +222,101 @@ class Negotiation(models.Model):
         return self.parties.filter(pk=int(raw)).first()
 
     CANNOT_ADD = gettext_lazy(
-        "No user can be added to this negotiation with that name. Check the spelling with the person; a colleague "
-        "must first be put in your delegation by records staff, and another party's delegation, once it takes part, "
-        "adds its own members."
+        "No user can be added to this negotiation with that name and role. Check the spelling with the person. "
+        "A colleague must first be put in your delegation by records staff (or invite them by link); another "
+        "party's delegation is invited by adding its head, and from then on its own heads add its members."
     )
 
     def add_member(self, *, user: User | None, role: str, by: Membership) -> Membership:
-        """A head adds users of their own delegation, and invites another
-        delegation by adding its first member; from then on that
-        delegation's own heads manage its members.
+        """A head adds and changes the members of their own delegation, and
+        invites another party's delegation only by adding its head: the
+        first member of another delegation joins as head, and from then on
+        that delegation's own heads manage it.
 
         Every refusal that depends on who the user is (none by that name,
         inactive, in no delegation, of a party outside the negotiation, of a
         neutral delegation not yet taking part, of a delegation managed by
-        its own heads) gives the same answer, ``CANNOT_ADD``: the head learns
+        its own heads, another delegation's first member with a role other
+        than head) gives the same answer, ``CANNOT_ADD``: the head learns
         nothing about users they could not add."""
         if not by.is_head:
-            raise PermissionDenied(gettext("Only a head of delegation can add members."))
+            raise PermissionDenied(_("Only a head of delegation can add members."))
+        if role not in Membership.Role.values:
+            raise ValidationError(_("Choose a role: head of delegation, note-taker or reviewer."))
         delegation = delegation_of(user) if user is not None and user.is_active else None
+        own = delegation is not None and delegation.pk == by.delegation_id
         if (
             delegation is None
             or (delegation.is_neutral and not self.memberships.filter(delegation=delegation).exists())
             or (not delegation.is_neutral and not self.parties.filter(pk=delegation.party_id).exists())
-            or (delegation.pk != by.delegation_id and self.memberships.filter(delegation=delegation).exists())
+            or (not own and self.memberships.filter(delegation=delegation).exists())
+            or (not own and role != Membership.Role.HEAD)
         ):
             raise ValidationError(self.CANNOT_ADD, code="cannot_add")
-        membership, created = Membership.objects.get_or_create(
-            negotiation=self, user=user, defaults={"delegation": delegation, "role": role}
-        )
-        if not created and membership.role != role:
-            membership.role = role
-            membership.save(update_fields=["role"])
+        with transaction.atomic():
+            membership, created = Membership.objects.select_for_update().get_or_create(
+                negotiation=self, user=user, defaults={"delegation": delegation, "role": role}
+            )
+            if not created and membership.role != role:
+                if membership.is_head:
+                    self._keep_a_head(
+                        membership,
+                        _(
+                            "You cannot change the role of the only head of the delegation: make another member "
+                            "head first, so that someone can still add its members."
+                        ),
+                    )
+                membership.role = role
+                membership.save(update_fields=["role"])
         return membership
+
+    def _keep_a_head(self, membership: Membership, refusal: str) -> None:
+        """A delegation taking part keeps at least one head, who alone can add its members."""
+        heads = (
+            Membership.objects.select_for_update()
+            .filter(negotiation=self, delegation_id=membership.delegation_id, role=Membership.Role.HEAD)
+            .exclude(pk=membership.pk)
+        )
+        if not heads.exists():
+            raise ValidationError(refusal)
+
+    def member_of_own_delegation(self, *, username: str, by: Membership) -> Membership:
+        """The member of the head's own delegation with this username; anyone
+        else (another delegation's member, no member by that name) gets the
+        same answer."""
+        if not by.is_head:
+            raise PermissionDenied(_("Only a head of delegation can change or remove members."))
+        membership = (
+            Membership.objects.select_related("user", "delegation")
+            .filter(negotiation=self, delegation_id=by.delegation_id, user__username=username)
+            .first()
+        )
+        if membership is None:
+            raise ValidationError(
+                _("No member of your delegation has that name in this negotiation; pick one from the list.")
+            )
+        return membership
+
+    def remove_member(self, *, membership: Membership, by: Membership) -> None:
+        """A head removes a member of their own delegation. Deleting the
+        membership ends the member's open streams (sessions/revocations.py);
+        what they recorded stays in the record."""
+        if not by.is_head:
+            raise PermissionDenied(_("Only a head of delegation can remove members."))
+        if membership.negotiation_id != self.pk or membership.delegation_id != by.delegation_id:
+            raise ValidationError(
+                _("No member of your delegation has that name in this negotiation; pick one from the list.")
+            )
+        with transaction.atomic():
+            if membership.is_head:
+                self._keep_a_head(
+                    membership,
+                    _(
+                        "You cannot remove the only head of the delegation: make another member head first, "
+                        "so that someone can still add its members."
+                    ),
+                )
+            membership.delete()
 
 
 class Membership(models.Model):
@@ -311,6 +375,172 @@ class Membership(models.Model):
         if self.is_secretariat:
             return list(self.negotiation.parties.all())
         return [self.delegation.party] if self.delegation.party_id else []
+
+
+class InvitationUnusable(Exception):
+    """A link that lets nobody in: unknown, used, revoked or expired. Unknown, used and revoked links
+    read the same, so that the page tells nothing about links it does not open."""
+
+    def __init__(self, expired: bool = False) -> None:
+        super().__init__("expired" if expired else "unusable")
+        self.expired = expired
+
+
+def _invitation_expiry() -> datetime:
+    return timezone.now() + timedelta(days=settings.INVITATION_LIFETIME_DAYS)
+
+
+class Invitation(models.Model):
+    """A one-time link a head creates for someone with no account yet: it is
+    bound to a negotiation, a delegation and a role, which the person
+    following it cannot choose. Only the SHA-256 of its secret is stored; it
+    expires, works once, and a head of the delegation that created it can
+    revoke it while unused."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    negotiation = models.ForeignKey(Negotiation, on_delete=models.CASCADE, related_name="invitations")
+    delegation = models.ForeignKey(Delegation, on_delete=models.PROTECT, related_name="invitations")
+    role = models.CharField(max_length=20, choices=Membership.Role.choices)
+    digest = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by_delegation = models.ForeignKey(Delegation, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(default=_invitation_expiry)
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invitation to {self.negotiation} as {self.role} of {self.delegation}"
+
+    @staticmethod
+    def hash(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    @property
+    def state(self) -> str:
+        if self.used_at is not None:
+            return "used"
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "open"
+
+    @property
+    def is_for_other_party(self) -> bool:
+        return self.delegation_id != self.created_by_delegation_id
+
+    @classmethod
+    def issue(
+        cls, *, negotiation: Negotiation, by: Membership, role: str, party: Party | None = None
+    ) -> tuple[Invitation, str]:
+        """A link for a member of the head's own delegation with ``role``, or
+        (with ``party``, another party to the negotiation) for that party's
+        head: to its delegation, created for the party if it has none. The
+        secret is returned once and never stored."""
+        if not by.is_head:
+            raise PermissionDenied(_("Only a head of delegation can invite members."))
+        if role not in Membership.Role.values:
+            raise ValidationError(_("Choose a role: head of delegation, note-taker or reviewer."))
+        with transaction.atomic():
+            if party is None or party.pk == by.delegation.party_id:
+                delegation = by.delegation
+            else:
+                if not negotiation.parties.filter(pk=party.pk).exists():
+                    raise ValidationError(_("That party is not a party to this negotiation; pick one from its list."))
+                if role != Membership.Role.HEAD:
+                    raise ValidationError(
+                        _("Another party is invited by its head, who then invites their own members.")
+                    )
+                taking_part = negotiation.memberships.filter(delegation__party=party).exists()
+                if taking_part:
+                    raise ValidationError(
+                        _("The delegation of %(party)s already takes part; its own heads invite its members.")
+                        % {"party": party.name}
+                    )
+                delegation = party.delegations.order_by("name").first() or Delegation.objects.create(
+                    name=cls._free_delegation_name(party), party=party
+                )
+            raw = secrets.token_urlsafe(32)
+            invitation = cls.objects.create(
+                negotiation=negotiation,
+                delegation=delegation,
+                role=role,
+                digest=cls.hash(raw),
+                created_by=by.user,
+                created_by_delegation=by.delegation,
+            )
+        return invitation, raw
+
+    @staticmethod
+    def _free_delegation_name(party: Party) -> str:
+        base = _("Delegation of %(party)s") % {"party": party.name}
+        name, n = base[:200], 2
+        while Delegation.objects.filter(name=name).exists():
+            name, n = f"{base[:190]} ({n})", n + 1
+        return name
+
+    @classmethod
+    def open_for(cls, raw: str) -> Invitation:
+        """The invitation this secret opens, or InvitationUnusable."""
+        invitation = (
+            cls.objects.select_related("negotiation", "delegation__party", "created_by")
+            .filter(digest=cls.hash(raw or ""))
+            .first()
+        )
+        if invitation is None or invitation.used_at is not None or invitation.revoked_at is not None:
+            raise InvitationUnusable()
+        if invitation.expires_at <= timezone.now():
+            raise InvitationUnusable(expired=True)
+        inviter = Membership.objects.filter(
+            negotiation_id=invitation.negotiation_id,
+            user_id=invitation.created_by_id,
+            delegation_id=invitation.created_by_delegation_id,
+            role=Membership.Role.HEAD,
+        )
+        if not inviter.exists():  # the head who invited no longer is one here: their links lapse
+            raise InvitationUnusable()
+        if (
+            invitation.is_for_other_party
+            and invitation.negotiation.memberships.filter(delegation_id=invitation.delegation_id).exists()
+        ):  # that delegation joined meanwhile: only its own heads add its members now
+            raise InvitationUnusable()
+        return invitation
+
+    @classmethod
+    def accept(cls, raw: str, *, user: User) -> Membership:
+        """Join ``user`` (new, in no delegation yet) to the invitation's
+        delegation and negotiation with its role. Works once: the link is
+        claimed by a conditional update inside the same transaction."""
+        with transaction.atomic():
+            invitation = cls.open_for(raw)
+            claimed = cls.objects.filter(pk=invitation.pk, used_at=None, revoked_at=None).update(
+                used_at=timezone.now(), used_by=user
+            )
+            if claimed != 1:
+                raise InvitationUnusable()
+            invitation.delegation.add_member(user)
+            return Membership.objects.create(
+                negotiation=invitation.negotiation, user=user, delegation=invitation.delegation, role=invitation.role
+            )
+
+    def revoke(self, *, by: Membership) -> None:
+        if (
+            not by.is_head
+            or by.delegation_id != self.created_by_delegation_id
+            or by.negotiation_id != (self.negotiation_id)
+        ):
+            raise PermissionDenied(_("Only a head of the delegation that created a link can revoke it."))
+        if self.used_at is not None:
+            raise ValidationError(_("This link was already used; remove the member instead."))
+        if Invitation.objects.filter(pk=self.pk, revoked_at=None, used_at=None).update(revoked_at=timezone.now()):
+            self.refresh_from_db()
 
 
 class TokenRefused(Exception):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import uuid
@@ -15,6 +16,7 @@ from django.utils import timezone
 from django.utils.formats import time_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext as _
 
 from negotiations.models import Delegation, Membership, Negotiation, Party
 from negotiations.text import RecordText, validate_record_text
@@ -29,6 +31,22 @@ FROZEN_PARTS = {
     "attendance": gettext_lazy("attendance"),
     "formulations": gettext_lazy("formulations"),
 }
+
+
+@functools.cache
+def time_zone_names() -> tuple[str, ...]:
+    """The IANA time zones a session may be scheduled in, e.g. Europe/Paris, sorted."""
+    from zoneinfo import available_timezones
+
+    return tuple(sorted(name for name in available_timezones() if "/" in name or name == "UTC"))
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in time_zone_names():
+        raise ValidationError(
+            _("%(zone)s is not a time zone we know; pick one from the list, e.g. Europe/Paris or UTC.")
+            % {"zone": value}
+        )
 
 
 class SessionClosed(Exception):
@@ -87,6 +105,12 @@ class Session(models.Model):
     title = models.CharField(max_length=300, validators=[RecordText()])
     place = models.CharField(max_length=200, blank=True, validators=[RecordText()])
     scheduled_for = models.DateTimeField(null=True, blank=True)
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text="The IANA time zone of the place, e.g. Europe/Paris: the scheduled time is shown in it.",
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCHEDULED)
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -113,13 +137,97 @@ class Session(models.Model):
         return reverse("sessions:detail", args=[self.public_id])
 
     @classmethod
-    def schedule(cls, *, negotiation: Negotiation, title: str, place: str = "", scheduled_for=None) -> Session:
+    def schedule(
+        cls, *, negotiation: Negotiation, title: str, place: str = "", scheduled_for=None, time_zone: str = "UTC"
+    ) -> Session:
+        validate_time_zone(time_zone)
         with transaction.atomic():
             Negotiation.objects.select_for_update().filter(pk=negotiation.pk).first()
             last = negotiation.sessions.aggregate(n=Max("number"))["n"] or 0
             return cls.objects.create(
-                negotiation=negotiation, number=last + 1, title=title, place=place, scheduled_for=scheduled_for
+                negotiation=negotiation,
+                number=last + 1,
+                title=title,
+                place=place,
+                scheduled_for=scheduled_for,
+                time_zone=time_zone,
             )
+
+    @property
+    def local_start(self) -> datetime | None:
+        """The scheduled moment in the session's own time zone."""
+        from zoneinfo import ZoneInfo
+
+        if self.scheduled_for is None:
+            return None
+        return self.scheduled_for.astimezone(ZoneInfo(self.time_zone))
+
+    # --- The agenda ahead of the session: prepared, ordered, never taken up ---------------------------------
+
+    def _locked_ahead(self) -> Session:
+        locked = self._locked()
+        if locked.status != self.Status.SCHEDULED:
+            raise SessionClosed(
+                _(
+                    "Session %(number)s has started: its agenda is now kept in the console, where items are "
+                    "taken up as the talks move on."
+                )
+                % {"number": self.number}
+            )
+        return locked
+
+    def prepare_agenda_item(self, title: str) -> AgendaItem:
+        """Add an item at the end of the agenda of a session not yet started; it is not taken up."""
+        title = title.strip()
+        if not title:
+            raise ValidationError(_("An agenda item needs a title."))
+        validate_record_text(title)
+        with transaction.atomic():
+            self._locked_ahead()
+            last = self.agenda_items.aggregate(n=Max("position"))["n"] or 0
+            item = AgendaItem.objects.create(session=self, position=last + 1, title=title)
+            self.changed()
+        return item
+
+    def _agenda_item_at(self, position: int) -> AgendaItem:
+        item = self.agenda_items.filter(position=position).first()
+        if item is None:
+            raise ValidationError(_("No agenda item at that place in this session; reload the agenda."))
+        return item
+
+    def move_agenda_item(self, position: int, to: int) -> None:
+        """Move the item at ``position`` to place ``to`` (1 = first), ahead of the session."""
+        with transaction.atomic():
+            self._locked_ahead()
+            items = list(self.agenda_items.order_by("position"))
+            item = self._agenda_item_at(position)
+            if not 1 <= to <= len(items):
+                raise ValidationError(
+                    _("An agenda item moves to a place between 1 and %(count)s.") % {"count": len(items)}
+                )
+            items = [i for i in items if i.pk != item.pk]
+            items.insert(to - 1, item)
+            self._renumber(items)
+
+    def remove_agenda_item(self, position: int) -> None:
+        """Take an item off the agenda of a session not yet started (not one a line was recorded under)."""
+        with transaction.atomic():
+            self._locked_ahead()
+            item = self._agenda_item_at(position)
+            if Entry.objects.filter(agenda_item=item).exists():
+                raise ValidationError(_("Lines were already recorded under this agenda item, so it stays."))
+            Session.objects.filter(pk=self.pk, current_agenda_item=item).update(current_agenda_item=None)
+            item.delete()
+            self._renumber(list(self.agenda_items.order_by("position")))
+
+    def _renumber(self, items: list[AgendaItem]) -> None:
+        """Positions 1..n in this order (past the unique constraint: out of the way first)."""
+        offset = max([i.position for i in items] + [0]) + len(items) + 1
+        for i, item in enumerate(items):
+            AgendaItem.objects.filter(pk=item.pk).update(position=offset + i)
+        for i, item in enumerate(items, start=1):
+            AgendaItem.objects.filter(pk=item.pk).update(position=i)
+        self.changed()
 
     @property
     def accepts_entries(self) -> bool:

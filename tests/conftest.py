@@ -134,6 +134,9 @@ def api(client):
                 f"/api/v1{path}", data=data or {}, content_type="application/json", headers=self._headers()
             )
 
+        def delete(self, path):
+            return client.delete(f"/api/v1{path}", headers=self._headers())
+
     return Api()
 
 

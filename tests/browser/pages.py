@@ -11,7 +11,7 @@ def sign_in(browser, server, user) -> Page:
     page.goto(f"{server.url}/login/")
     page.fill("input[name=username]", user.username)
     page.fill("input[name=password]", "pw")
-    page.click("main button[type=submit]")
+    page.click("main button[type=submit]")  # not the language switcher's button in the top bar
     page.wait_for_url(f"{server.url}/")
     return page
 

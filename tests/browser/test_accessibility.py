@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from sessions.models import Session
 from tests.scene import build_rich_record
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,6 +34,10 @@ def main_pages(w) -> dict[str, str]:
         "account": reverse("accounts:account"),
         "verify": reverse("exports:verify"),
         "two-factor": reverse("accounts:two_factor"),
+        "new negotiation": reverse("negotiations:new"),
+        "people": reverse("negotiations:people", args=[w.negotiation.public_id]),
+        "schedule a session": reverse("negotiations:schedule", args=[w.negotiation.public_id]),
+        "agenda ahead": reverse("negotiations:agenda", args=[w.ahead.public_id]),
     }
 
 
@@ -40,6 +45,9 @@ def main_pages(w) -> dict[str, str]:
 def record(world):
     w = build_rich_record(world)
     w.second.start()
+    w.ahead = Session.schedule(negotiation=w.negotiation, title="Third round", place="Port Calder")
+    w.ahead.prepare_agenda_item("Lighthouse names")
+    w.ahead.prepare_agenda_item("Next steps")
     for text in ("Second round opens.", "Severia asks about pilots.", "Aurelia answers."):
         w.second.record_entry(membership=w.membership(w.note_taker), client_id=uuid.uuid4(), text=text)
     return w

@@ -601,10 +601,14 @@ def test_the_matrix_covers_every_api_route():
         for method in operation.methods
     }
     # issuing and revoking tokens: tests/accounts/test_api_tokens.py
-    covered = {(c.method, c.route) for c in API_CASES} | {
-        ("POST", "/auth/token"),
-        ("DELETE", "/auth/tokens/{token_id}"),
-    }
+    from tests.negotiations.test_setup_access_matrix import API_ROUTES as SETUP_ROUTES
+
+    # the set-up routes (issue 14): tests/negotiations/test_setup_access_matrix.py
+    covered = (
+        {(c.method, c.route) for c in API_CASES}
+        | {("POST", "/auth/token"), ("DELETE", "/auth/tokens/{token_id}")}
+        | SETUP_ROUTES
+    )
     assert routes == covered
 
 
@@ -615,7 +619,9 @@ def test_the_matrix_covers_every_page():
         if namespace in {"negotiations", "sessions", "agreements", "exports"}:
             names |= {f"{namespace}:{p.name}" for p in pattern.url_patterns}
     names.discard("sessions:stream")  # a stream: covered in tests/sessions/test_live_streams.py
-    assert names == {case.name for case in PAGE_CASES}
+    from tests.negotiations.test_setup_access_matrix import PAGE_NAMES as SETUP_PAGES
+
+    assert names == {case.name for case in PAGE_CASES} | SETUP_PAGES
 
 
 def test_a_session_page_shows_internal_entries_only_to_their_own_delegation(scene, client):
