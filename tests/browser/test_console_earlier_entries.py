@@ -71,6 +71,8 @@ def test_earlier_rows_loaded_while_reading_up_the_page_are_not_announced_as_new(
     open_console(page, asgi_server, long_scene.session)
     control = page.get_by_role("button", name="Show earlier entries")
     control.focus()  # the page scrolls up to it: the member is reading, not following the end
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "console-show-earlier-entries.png"))
     page.keyboard.press("Enter")
     expect(page.locator("#timeline li", has_text="Opening remarks.")).to_have_count(1)
     expect(page.locator("#timeline li", has_text="Line 52:")).to_be_in_viewport()  # the view did not jump
