@@ -619,6 +619,9 @@ def test_the_matrix_covers_every_page():
         if namespace in {"negotiations", "sessions", "agreements", "exports"}:
             names |= {f"{namespace}:{p.name}" for p in pattern.url_patterns}
     names.discard("sessions:stream")  # a stream: covered in tests/sessions/test_live_streams.py
+    # the console's service worker script: public like a static file, holds no record;
+    # covered in tests/sessions/test_console_offline_worker.py
+    names.discard("sessions:service_worker")
     from tests.negotiations.test_setup_access_matrix import PAGE_NAMES as SETUP_PAGES
 
     assert names == {case.name for case in PAGE_CASES} | SETUP_PAGES
