@@ -22,6 +22,7 @@ Place = Line("place", 200, required=False)
 Name = Line("name", 200)
 PartyName = Line("party", 200)
 Position = Line("position or title", 200, required=False)
+TimeZoneName = Line("time zone", 64)
 Text = Paragraphs("text")
 Reason = Paragraphs("reason", required=False)  # the model asks for one, in its own words
 Narrative = Paragraphs("narrative", required=False)
@@ -31,6 +32,10 @@ class SessionIn(Schema):
     title: Title
     place: Place = ""
     scheduled_for: datetime | None = None
+    time_zone: TimeZoneName = Field(
+        "UTC",
+        description="The IANA time zone of the place (e.g. Europe/Paris), in which the session's times are shown.",
+    )
 
 
 class SessionOut(Schema):
@@ -41,6 +46,7 @@ class SessionOut(Schema):
     place: str
     status: str
     scheduled_for: datetime | None
+    time_zone: str
     started_at: datetime | None
     ended_at: datetime | None
     grace_ends_at: datetime | None = Field(
@@ -128,6 +134,7 @@ def session_out(session: Session) -> dict:
         "place": session.place,
         "status": session.status,
         "scheduled_for": session.scheduled_for,
+        "time_zone": session.time_zone,
         "started_at": session.started_at,
         "ended_at": session.ended_at,
         "grace_ends_at": session.grace_ends_at,
@@ -228,6 +235,7 @@ def create_session(request: HttpRequest, negotiation_id: UUID, payload: SessionI
         title=payload.title,
         place=payload.place,
         scheduled_for=moment(payload.scheduled_for, "scheduled_for"),
+        time_zone=payload.time_zone,
     )
     return Status(201, session_out(session))
 

@@ -140,3 +140,17 @@ def test_a_head_creates_a_negotiation_with_a_secretariat_keeping_the_record(worl
     )
     assert response.status_code == 201 and response.json()["secretariat_keeps_record"] is True
     assert Membership.objects.filter(negotiation__title="Table talks", user=world.head, role="head").exists()
+
+
+def test_the_sessions_endpoint_takes_and_returns_the_places_time_zone_and_refuses_an_unknown_one(world, api):
+    url = f"/negotiations/{world.negotiation.public_id}/sessions"
+    created = api.as_user(world.head).post(
+        url, {"title": "Third round", "place": "Geneva", "time_zone": "Europe/Zurich"}
+    )
+    assert created.status_code == 201, created.content
+    assert created.json()["time_zone"] == "Europe/Zurich"
+    plain = api.post(url, {"title": "Fourth round"})
+    assert plain.json()["time_zone"] == "UTC"
+    refused = api.post(url, {"title": "Fifth round", "time_zone": "Mars/Olympus"})
+    assert refused.status_code == 400
+    assert "Mars/Olympus" in refused.json()["detail"]
