@@ -126,7 +126,7 @@ class AgendaRemoveForm(forms.Form):
 
 class StaffUserForm(forms.Form):
     username = forms.CharField(label=_("Username"), max_length=150)
-    full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
+    full_name = forms.CharField(label=_("Full name"), max_length=150, required=False, validators=[RecordText()])
     password = forms.CharField(
         label=_("Password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
