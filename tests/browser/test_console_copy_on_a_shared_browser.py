@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.sessions.models import Session as BrowserSession
+from playwright.sync_api import expect
 
 from tests.browser.pages import open_console, sign_in
 from tests.browser.test_console_offline import kept_offline
@@ -44,3 +45,17 @@ def test_the_next_person_to_sign_in_on_a_shared_browser_finds_no_console_copy_of
     page.click("main button[type=submit]")
     page.wait_for_url(f"{asgi_server.url}/")
     assert page.evaluate(HAS_COPY) is False
+
+
+def test_a_reload_while_the_database_is_unreachable_shows_the_kept_console_and_keeps_it(asgi_server, scene, browser):
+    """A 503 (the server is up, its database is not) is not a sign-out: the copy stays and answers."""
+    ilan = sign_in(browser, asgi_server, scene.note_taker)
+    open_console(ilan, asgi_server, scene.session)
+    kept_offline(ilan)
+    asgi_server.stop()
+    asgi_server.env_overrides = {"DATABASE_URL": "postgres://postgres@127.0.0.1:9/verbatim"}  # nothing listens
+    asgi_server.start()
+    assert ilan.request.get(f"{asgi_server.url}{scene.session.get_absolute_url()}").status == 503
+    ilan.reload()
+    expect(ilan.locator("#capture-text")).to_be_visible()
+    assert ilan.evaluate(HAS_COPY) is True
