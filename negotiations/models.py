@@ -529,6 +529,9 @@ class Invitation(models.Model):
         claimed by a conditional update inside the same transaction."""
         with transaction.atomic():
             invitation = cls.open_for(raw)
+            if invitation.is_for_other_party:  # two links for its head at once: one founds the delegation
+                Delegation.objects.select_for_update().filter(pk=invitation.delegation_id).first()
+                invitation = cls.open_for(raw)
             claimed = cls.objects.filter(pk=invitation.pk, used_at=None, revoked_at=None).update(
                 used_at=timezone.now(), used_by=user
             )

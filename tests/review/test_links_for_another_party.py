@@ -5,8 +5,11 @@ negotiations in that party's name)."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 
 from negotiations.models import Delegation, DelegationMember, Invitation, Membership, Negotiation
 from tests.setup.test_invitation_links import accept, link_for
@@ -52,3 +55,32 @@ def test_a_link_for_an_empty_delegation_stops_once_that_delegation_has_members(c
         "ostrian_minister"
     ]
     assert not Membership.objects.filter(negotiation=ostria_talks, delegation=delegation).exists()
+
+
+def test_two_head_links_for_one_party_accepted_at_once_found_its_delegation_once(transactional_db, world):
+    from django.test import Client
+
+    world.negotiation = Negotiation.start(title="Ostrian talks", parties=[world.aurelia.name, "Ostria"], by=world.head)
+    ostria = world.negotiation.parties.get(name="Ostria")
+    head_m = world.membership(world.head)
+    raws = [
+        Invitation.issue(negotiation=world.negotiation, by=head_m, role=Membership.Role.HEAD, party=ostria)[1]
+        for _ in range(2)
+    ]
+    results = []
+    barrier = threading.Barrier(2)
+
+    def take(raw, name):
+        client = Client()
+        barrier.wait()
+        results.append(accept(client, f"/invitations/{raw}", username=name).status_code)
+        connection.close()
+
+    threads = [threading.Thread(target=take, args=args) for args in zip(raws, ["first", "second"], strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [302, 410]
+    assert DelegationMember.objects.filter(delegation__party=ostria).count() == 1
+    assert Membership.objects.filter(negotiation=world.negotiation, delegation__party=ostria).count() == 1
