@@ -1,6 +1,7 @@
 """The console's offline copy (kept by its service worker in the Cache API) holds the record one person
 was shown, their delegation's internal lines included. On a shared browser it must not outlive them: not
-after "Sign out everywhere", and not for the next person who signs in after a session that simply ended."""
+after "Sign out everywhere", and not for the next person who signs in after a session that simply ended.
+A 503 (the database unreachable for a moment) is no sign-out: there the copy answers, as when offline."""
 
 from __future__ import annotations
 
