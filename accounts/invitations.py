@@ -28,6 +28,12 @@ class AcceptForm(UserCreationForm):
         self.fields["password2"].label = gettext_lazy("The same password again")
 
 
+# The page a usable link redirects to: its secret moves into the visitor's session, so that it is in no
+# further address (access and error logs, history, a Referer). Never a secret: those are 43 characters.
+OPENED = "open"
+SESSION_KEY = "invitation_secret"
+
+
 def _unusable(request: HttpRequest, refused: InvitationUnusable) -> HttpResponse:
     return render(request, "accounts/invitation_unusable.html", {"expired": refused.expired}, status=410)
 
@@ -36,10 +42,16 @@ def _unusable(request: HttpRequest, refused: InvitationUnusable) -> HttpResponse
 @never_cache
 @require_http_methods(["GET", "POST"])
 def accept(request: HttpRequest, secret: str) -> HttpResponse:
+    opened = secret == OPENED
+    if opened:
+        secret = request.session.get(SESSION_KEY, "")
     try:
         invitation = Invitation.open_for(secret)
     except InvitationUnusable as refused:
         return _unusable(request, refused)
+    if request.method == "GET" and not opened:
+        request.session[SESSION_KEY] = secret
+        return redirect("accounts:invitation", OPENED)
     form = AcceptForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -48,6 +60,7 @@ def accept(request: HttpRequest, secret: str) -> HttpResponse:
                 membership = Invitation.accept(secret, user=user)
         except InvitationUnusable as refused:
             return _unusable(request, refused)
+        request.session.pop(SESSION_KEY, None)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(
             request,

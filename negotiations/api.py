@@ -248,6 +248,7 @@ def create_user(*, username: str, password: str, full_name: str = ""):
     """A new active user whose password passes the validators (records staff, or an invitation link)."""
     User = get_user_model()
     username = username.strip()
+    User._meta.get_field(User.USERNAME_FIELD).run_validators(username)  # letters, digits and @.+-_ as on the pages
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError(_("That username is taken; choose another one."))
     first, _space, last = full_name.strip().partition(" ")

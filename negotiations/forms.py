@@ -112,13 +112,14 @@ class AgendaItemForm(forms.Form):
     title = forms.CharField(label=_("Agenda item"), max_length=300, validators=[RecordText()])
 
 
-class AgendaMoveForm(forms.Form):
-    position = forms.IntegerField(min_value=1)
-    to = forms.IntegerField(min_value=1)
-
-
 class AgendaRemoveForm(forms.Form):
     position = forms.IntegerField(min_value=1)
+    # the title the head saw at that place: another head may have reordered the agenda meanwhile
+    seen = forms.CharField(required=False, max_length=300, strip=False)
+
+
+class AgendaMoveForm(AgendaRemoveForm):
+    to = forms.IntegerField(min_value=1)
 
 
 # --- Records staff -------------------------------------------------------------------------------------------
@@ -126,7 +127,7 @@ class AgendaRemoveForm(forms.Form):
 
 class StaffUserForm(forms.Form):
     username = forms.CharField(label=_("Username"), max_length=150)
-    full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
+    full_name = forms.CharField(label=_("Full name"), max_length=150, required=False, validators=[RecordText()])
     password = forms.CharField(
         label=_("Password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),

@@ -442,8 +442,9 @@ class Invitation(models.Model):
     ) -> tuple[Invitation, str]:
         """A link for a member of the head's own delegation with ``role``, or
         (with ``party``, another party to the negotiation) for that party's
-        head: to its delegation, created for the party if it has none. The
-        secret is returned once and never stored."""
+        head: to its delegation, created for the party if it has none (never
+        to one that has members already). The secret is returned once and
+        never stored."""
         if not by.is_head:
             raise PermissionDenied(_("Only a head of delegation can invite members."))
         if role not in Membership.Role.values:
@@ -467,6 +468,14 @@ class Invitation(models.Model):
                 delegation = party.delegations.order_by("name").first() or Delegation.objects.create(
                     name=cls._free_delegation_name(party), party=party
                 )
+                if delegation.delegation_members.exists():  # a link founds a delegation; it never joins a team
+                    raise ValidationError(
+                        _(
+                            "%(party)s already has a delegation with members: add its head by their username "
+                            "(Add someone with an account), so that nobody from outside joins that delegation."
+                        )
+                        % {"party": party.name}
+                    )
             raw = secrets.token_urlsafe(32)
             invitation = cls.objects.create(
                 negotiation=negotiation,
@@ -506,10 +515,10 @@ class Invitation(models.Model):
         )
         if not inviter.exists():  # the head who invited no longer is one here: their links lapse
             raise InvitationUnusable()
-        if (
-            invitation.is_for_other_party
-            and invitation.negotiation.memberships.filter(delegation_id=invitation.delegation_id).exists()
-        ):  # that delegation joined meanwhile: only its own heads add its members now
+        if invitation.is_for_other_party and (
+            invitation.negotiation.memberships.filter(delegation_id=invitation.delegation_id).exists()
+            or invitation.delegation.delegation_members.exists()
+        ):  # that delegation joined meanwhile, or has members now: only its own people add its members
             raise InvitationUnusable()
         return invitation
 
@@ -520,6 +529,9 @@ class Invitation(models.Model):
         claimed by a conditional update inside the same transaction."""
         with transaction.atomic():
             invitation = cls.open_for(raw)
+            if invitation.is_for_other_party:  # two links for its head at once: one founds the delegation
+                Delegation.objects.select_for_update().filter(pk=invitation.delegation_id).first()
+                invitation = cls.open_for(raw)
             claimed = cls.objects.filter(pk=invitation.pk, used_at=None, revoked_at=None).update(
                 used_at=timezone.now(), used_by=user
             )

@@ -350,14 +350,29 @@ def agenda_add(request: HttpRequest, session_id: UUID) -> HttpResponse:
     return _agenda_change(request, session_id, lambda s: s.prepare_agenda_item(form.cleaned_data["title"]))
 
 
+def _seen_at_place(session, form: forms.AgendaRemoveForm) -> int:
+    """The form's place, once the session is held (call inside a transaction) and the item there is the one
+    the head saw (the title the page showed): another head may have reordered or removed items meanwhile."""
+    from sessions.models import Session
+
+    stale = ValidationError(_("No agenda item at that place in this session; reload the agenda."))
+    if not form.is_valid():
+        raise stale
+    Session.objects.select_for_update().filter(pk=session.pk).first()
+    position, seen = form.cleaned_data["position"], form.cleaned_data["seen"]
+    item = session.agenda_items.filter(position=position).first()
+    if seen and (item is None or item.title != seen):
+        raise stale
+    return position
+
+
 @require_POST
 def agenda_move(request: HttpRequest, session_id: UUID) -> HttpResponse:
     form = forms.AgendaMoveForm(request.POST)
 
     def move(session) -> None:
-        if not form.is_valid():
-            raise ValidationError(_("No agenda item at that place in this session; reload the agenda."))
-        session.move_agenda_item(form.cleaned_data["position"], form.cleaned_data["to"])
+        with transaction.atomic():
+            session.move_agenda_item(_seen_at_place(session, form), form.cleaned_data["to"])
 
     return _agenda_change(request, session_id, move)
 
@@ -367,9 +382,8 @@ def agenda_remove(request: HttpRequest, session_id: UUID) -> HttpResponse:
     form = forms.AgendaRemoveForm(request.POST)
 
     def remove(session) -> None:
-        if not form.is_valid():
-            raise ValidationError(_("No agenda item at that place in this session; reload the agenda."))
-        session.remove_agenda_item(form.cleaned_data["position"])
+        with transaction.atomic():
+            session.remove_agenda_item(_seen_at_place(session, form))
 
     return _agenda_change(request, session_id, remove)
 

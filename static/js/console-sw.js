@@ -24,6 +24,10 @@ self.addEventListener("fetch", (event) => {
       const response = await fetch(event.request);
       if (response.ok && !response.redirected) {
         await cache.put(event.request, response.clone());
+      } else if (response.status >= 500) {
+        // the server answers but cannot reach the record for a moment (a 503): as when offline
+        const cached = await cache.match(event.request, { ignoreVary: true });
+        if (cached) return cached;
       } else if (CONSOLE_PAGE.test(url.pathname)) {
         await caches.delete(CACHE);   // signed out, or no longer a member: keep no copy of any console
       }

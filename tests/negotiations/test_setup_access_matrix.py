@@ -262,7 +262,7 @@ PAGE_CASES = [
         page_staff,
         lambda w, a: {"username": "lonely", "delegation": w.aurelian.pk},
     ),
-    Page("accounts:invitation", "GET", lambda w, a: f"/invitations/{w.raw_link}", lambda a: 200),
+    Page("accounts:invitation", "GET", lambda w, a: f"/invitations/{w.raw_link}", lambda a: OK),
 ]
 
 

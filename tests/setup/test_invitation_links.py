@@ -37,7 +37,7 @@ def accept(client, path, username="newcomer", password=STRONG, **extra):
 
 def test_a_link_joins_a_newcomer_to_the_heads_delegation_with_the_role_and_signs_them_in(client, world):
     path = link_for(client, world)
-    page = client.get(path)
+    page = client.get(path, follow=True)
     assert page.status_code == 200
     assert "Aurelian delegation" in page.content.decode()
     response = accept(client, path)
