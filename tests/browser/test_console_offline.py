@@ -116,9 +116,12 @@ def test_a_line_stored_while_the_stream_brings_nothing_still_arrives_without_rel
     asgi_server.stop()
     asgi_server.start()
     expect(ilan.locator("#connection")).not_to_have_text("live", timeout=15_000)
+    deadline = time.monotonic() + 30  # the browser's reconnect waits for the stream's retry hint
+    while not held:
+        assert time.monotonic() < deadline, "the console's stream request was not held"
+        ilan.wait_for_timeout(100)
     type_entry(ilan, "Stored while the stream was silent.")
     expect(ilan.locator("#pending")).to_contain_text("saved", timeout=15_000)
-    assert held, "the console's stream request was not held"
     # the console notices that the stored line did not come back, and opens a fresh stream
     expect(ilan.locator("#timeline li", has_text="Stored while the stream was silent.")).to_have_count(
         1, timeout=30_000
