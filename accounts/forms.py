@@ -6,8 +6,9 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy
 
-from accounts.models import LoginLocked, time_zone_names
+from accounts.models import LoginLocked
 from accounts.signin import WrongCredentials, sign_in
+from negotiations.text import time_zone_names
 
 WRONG = gettext_lazy(
     "That username, password or code do not match. Check them and try again; after a few more tries "
@@ -52,7 +53,7 @@ class PreferenceForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["time_zone"].choices = [("", gettext_lazy("The one your browser reports"))] + [
-            (name, name.replace("_", " ")) for name in sorted(time_zone_names())
+            (name, name.replace("_", " ")) for name in time_zone_names()
         ]
         self.fields["language"].choices = [("", gettext_lazy("The language switcher's choice"))] + [
             (code, name) for code, name in settings.LANGUAGES

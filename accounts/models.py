@@ -3,8 +3,6 @@ every web process and worker sees the same count."""
 
 from __future__ import annotations
 
-import functools
-import zoneinfo
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -13,6 +11,8 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.formats import time_format
 from django.utils.translation import gettext, gettext_lazy
+
+from negotiations.text import validate_time_zone
 
 
 class LoginLocked(Exception):
@@ -96,21 +96,6 @@ class LoginLock(models.Model):
         return cls.objects.filter(username=cls._key(username)).delete()[0]
 
 
-@functools.cache
-def time_zone_names() -> frozenset[str]:
-    """Every IANA time zone this server knows (zoneinfo), the only names a viewer may choose."""
-    return frozenset(zoneinfo.available_timezones())
-
-
-def validate_time_zone(value: str) -> None:
-    if value and value not in time_zone_names():
-        raise ValidationError(
-            gettext("%(zone)s is not a time zone we know; choose one from the list, e.g. Europe/Paris.")
-            % {"zone": value[:64]},
-            code="unknown_time_zone",
-        )
-
-
 class Preference(models.Model):
     """How one user reads the interface: in which time zone times are shown and in which language.
     Blank means "not chosen": the zone the browser reports, and the language switcher's cookie."""
@@ -132,7 +117,8 @@ class Preference(models.Model):
 
     @classmethod
     def choose(cls, user, *, time_zone: str, language: str) -> Preference:
-        validate_time_zone(time_zone)
+        if time_zone:  # "" = the browser's zone
+            validate_time_zone(time_zone)
         if language and language not in dict(settings.LANGUAGES):
             raise ValidationError(gettext("Choose English or French."), code="unknown_language")
         preference, _ = cls.objects.update_or_create(user=user, defaults={"time_zone": time_zone, "language": language})

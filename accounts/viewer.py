@@ -14,7 +14,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
-from accounts.models import Preference, time_zone_names
+from accounts.models import Preference
+from negotiations.text import is_time_zone
 
 TIME_ZONE_COOKIE = "verbatim_tz"
 
@@ -22,7 +23,7 @@ TIME_ZONE_COOKIE = "verbatim_tz"
 def browser_time_zone(request: HttpRequest) -> str:
     """The zone the browser reported, if it is one we know; "" otherwise (a made-up or stale name)."""
     name = request.COOKIES.get(TIME_ZONE_COOKIE, "")
-    return name if name in time_zone_names() else ""
+    return name if is_time_zone(name) else ""
 
 
 class ViewerMiddleware:

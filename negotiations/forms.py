@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from negotiations.models import Delegation, Membership, Negotiation, Party
-from negotiations.text import RecordText, refusal
+from negotiations.text import RecordText, refusal, time_zone_names
 
 
 def one_line(value: str, what: str) -> str:
@@ -102,7 +102,6 @@ class ScheduleForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs) -> None:
-        from sessions.models import time_zone_names
 
         super().__init__(*args, **kwargs)
         self.fields["time_zone"].choices = [(name, name) for name in time_zone_names()]

@@ -236,3 +236,30 @@ def count_open_brackets(text: str) -> int:
 
 def has_brackets(text: str) -> bool:
     return count_open_brackets(text) > 0
+
+
+@functools.cache
+def time_zone_names() -> tuple[str, ...]:
+    """The IANA time zones one may choose, sorted: places (Europe/Paris) and UTC, without the legacy
+    aliases (EST, Navajo). Where sessions are scheduled and in which zone a viewer reads them."""
+    from zoneinfo import available_timezones
+
+    return tuple(sorted(name for name in available_timezones() if "/" in name or name == "UTC"))
+
+
+@functools.cache
+def _time_zone_set() -> frozenset[str]:
+    return frozenset(time_zone_names())
+
+
+def is_time_zone(value: str) -> bool:
+    return value in _time_zone_set()
+
+
+def validate_time_zone(value: str) -> None:
+    if not is_time_zone(value):
+        raise ValidationError(
+            gettext("%(zone)s is not a time zone we know; pick one from the list, e.g. Europe/Paris or UTC.")
+            % {"zone": value[:64]},
+            code="unknown_time_zone",
+        )

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import uuid
@@ -19,7 +18,7 @@ from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
 
 from negotiations.models import Delegation, Membership, Negotiation, Party
-from negotiations.text import RecordText, validate_record_text
+from negotiations.text import RecordText, validate_record_text, validate_time_zone
 
 if TYPE_CHECKING:
     pass
@@ -31,22 +30,6 @@ FROZEN_PARTS = {
     "attendance": gettext_lazy("attendance"),
     "formulations": gettext_lazy("formulations"),
 }
-
-
-@functools.cache
-def time_zone_names() -> tuple[str, ...]:
-    """The IANA time zones a session may be scheduled in, e.g. Europe/Paris, sorted."""
-    from zoneinfo import available_timezones
-
-    return tuple(sorted(name for name in available_timezones() if "/" in name or name == "UTC"))
-
-
-def validate_time_zone(value: str) -> None:
-    if value not in time_zone_names():
-        raise ValidationError(
-            _("%(zone)s is not a time zone we know; pick one from the list, e.g. Europe/Paris or UTC.")
-            % {"zone": value}
-        )
 
 
 class SessionClosed(Exception):

@@ -16,8 +16,8 @@ from ninja import Field, Router, Schema, Status
 
 from negotiations.access import HEAD_ROLES, get_for_user
 from negotiations.models import Negotiation
-from negotiations.text import Line
-from sessions.models import Session, validate_time_zone
+from negotiations.text import Line, validate_time_zone
+from sessions.models import Session
 
 router = Router(tags=["sessions"])
 
