@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connections, router
 from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext, gettext_lazy
 
-from negotiations.models import Membership, Negotiation
+from negotiations import rows
+from negotiations.models import Delegation, Membership, Negotiation, Party
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -92,15 +95,21 @@ def get_for_user[M: Model](
     if not user.is_authenticated:
         raise Http404("No such object.")
     path = NEGOTIATION_PATH[model._meta.label_lower]
-    prefix = f"{path}__" if path else ""
-    qs = queryset if queryset is not None else model._default_manager.all()
-    obj = qs.filter(public_id=_parse_id(public_id), **{f"{prefix}memberships__user": user}).first()
-    if obj is None:
-        raise Http404("No such object.")
-    negotiation_id = obj.pk if not path else _negotiation_id(obj, path)
-    membership = Membership.objects.select_related("negotiation", "delegation__party", "user").get(
-        negotiation_id=negotiation_id, user=user
-    )
+    if queryset is None:
+        # The common case, in one statement written once (every request makes it).
+        found = _with_membership(model, _parse_id(public_id), user)
+        if found is None:
+            raise Http404("No such object.")
+        obj, membership = found
+    else:
+        prefix = f"{path}__" if path else ""
+        obj = queryset.filter(public_id=_parse_id(public_id), **{f"{prefix}memberships__user": user}).first()
+        if obj is None:
+            raise Http404("No such object.")
+        negotiation_id = obj.pk if not path else _negotiation_id(obj, path)
+        membership = Membership.objects.select_related("negotiation", "delegation__party", "user").get(
+            negotiation_id=negotiation_id, user=user
+        )
     if membership.negotiation.requires_two_factor and not signed_in_with_two_factor(user):
         raise TwoFactorRequired(
             gettext(
@@ -145,6 +154,51 @@ def get_in_negotiation[M: Model](
             gettext("No such %(what)s in this negotiation; pick one from this negotiation's own list.") % {"what": what}
         )
     return obj
+
+
+@cache
+def _with_membership_sql(model: type[Model], alias: str) -> str:
+    """The object with this public id, joined through its path to its negotiation and the user's
+    membership there (with the membership's delegation and party): what the ORM's
+    ``filter(public_id=…, <path>__memberships__user=…)`` and ``Membership.objects.select_related(…)``
+    asked in two statements."""
+    quote = connections[alias].ops.quote_name
+    joins, current, table = [], model, "o"
+    for hop, name in enumerate(filter(None, NEGOTIATION_PATH[model._meta.label_lower].split("__"))):
+        field = current._meta.get_field(name)
+        current, step = field.related_model, f"h{hop}"
+        joins.append(
+            f"JOIN {quote(current._meta.db_table)} {step} ON {step}.{quote(current._meta.pk.column)} = "
+            f"{table}.{quote(field.column)}"
+        )
+        table = step
+    membership, delegation = Membership._meta, Delegation._meta
+    return (
+        f"SELECT {rows.columns(model, alias, 'o')}, {rows.columns(Negotiation, alias, table)}, "
+        f"{rows.columns(Membership, alias, 'm')}, {rows.columns(Delegation, alias, 'd')}, "
+        f"{rows.columns(Party, alias, 'p')} "
+        f"FROM {quote(model._meta.db_table)} o {' '.join(joins)} "
+        f"JOIN {quote(membership.db_table)} m ON m.{quote(membership.get_field('negotiation').column)} = "
+        f"{table}.{quote(Negotiation._meta.pk.column)} AND m.{quote(membership.get_field('user').column)} = %s "
+        f"JOIN {quote(delegation.db_table)} d ON d.{quote(delegation.pk.column)} = "
+        f"m.{quote(membership.get_field('delegation').column)} "
+        f"LEFT JOIN {quote(Party._meta.db_table)} p ON p.{quote(Party._meta.pk.column)} = "
+        f"d.{quote(delegation.get_field('party').column)} "
+        f"WHERE o.{quote(model._meta.get_field('public_id').column)} = %s"
+    )
+
+
+def _with_membership[M: Model](model: type[M], public_id: uuid.UUID, user) -> tuple[M, Membership] | None:
+    alias = router.db_for_read(model)
+    key = model._meta.get_field("public_id").get_db_prep_value(public_id, connections[alias])
+    found = rows.joined(
+        alias, _with_membership_sql(model, alias), [user.pk, key], model, Negotiation, Membership, Delegation, Party
+    )
+    if found is None:
+        return None
+    obj, negotiation, membership, delegation, delegation.party = found
+    membership.negotiation, membership.delegation, membership.user = negotiation, delegation, user
+    return obj, membership
 
 
 def _negotiation_id(obj: Model, path: str) -> int:

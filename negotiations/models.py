@@ -5,11 +5,12 @@ import secrets
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from functools import cache
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import connections, models, router, transaction
 from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
@@ -568,6 +569,21 @@ def _token_expiry() -> datetime:
 credentials_revoked = Signal()
 
 
+@cache
+def _token_sql(alias: str) -> str:
+    from negotiations import rows
+
+    quote = connections[alias].ops.quote_name
+    token = ApiToken._meta
+    user = token.get_field("user").related_model._meta
+    return (
+        f"SELECT {rows.columns(ApiToken, alias, 't')}, {rows.columns(user.model, alias, 'u')} "
+        f"FROM {quote(token.db_table)} t JOIN {quote(user.db_table)} u "
+        f"ON u.{quote(user.pk.column)} = t.{quote(token.get_field('user').column)} "
+        f"WHERE t.{quote(token.get_field('digest').column)} = %s"
+    )
+
+
 class ApiToken(models.Model):
     """A bearer token for the JSON API. Only its SHA-256 is stored. It expires, its owner can list
     and revoke it, and every token of a user is revoked when their password changes."""
@@ -616,7 +632,7 @@ class ApiToken(models.Model):
         """The live token for this secret, or TokenRefused saying why not. Records its use (at most
         once a minute). Its user answers ``is_verified()`` as django-otp does: True when the token
         was issued on a two-factor code."""
-        token = cls.objects.select_related("user").filter(digest=cls.hash(raw)).first()
+        token = cls._with_user(cls.hash(raw))
         if token is None or not token.user.is_active:
             raise TokenRefused(
                 "This API token is not valid. Ask for a new one at POST /api/v1/auth/token and send it as "
@@ -638,6 +654,20 @@ class ApiToken(models.Model):
             token.last_used_at = now
         two_factor = token.two_factor
         token.user.is_verified = lambda: two_factor
+        return token
+
+    @classmethod
+    def _with_user(cls, digest: str) -> ApiToken | None:
+        """The token with this digest and its user, in one statement written once: every API request
+        asks it (``select_related("user").filter(digest=…).first()``, without compiling it each time)."""
+        from negotiations import rows
+
+        alias = router.db_for_read(cls)
+        user_model = cls._meta.get_field("user").related_model
+        found = rows.joined(alias, _token_sql(alias), [digest], cls, user_model)
+        if found is None:
+            return None
+        token, token.user = found
         return token
 
     @classmethod

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import Max, Q, Subquery
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import time_format
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from negotiations.models import Delegation, Membership, Negotiation, Party
 from negotiations.text import RecordText, validate_record_text, validate_time_zone
+from sessions import statements
 
 if TYPE_CHECKING:
     pass
@@ -493,11 +494,12 @@ class Session(models.Model):
             )
         stream = Entry.stream_for(visibility, membership.delegation)
         with transaction.atomic():
-            session = self._locked()
-            # One round trip for both: an entry already stored under this client id, and the last
-            # entry of the stream (whose sequence number and digest the new one continues).
-            last_of_stream = Entry.objects.filter(session=session, stream=stream).order_by("-seq").values("pk")[:1]
-            found = list(session.entries.filter(Q(client_id=client_id) | Q(pk=Subquery(last_of_stream))))
+            # The session's row is locked until COMMIT: one line at a time per session, so that
+            # numbering stays gap-free and the chain linear. Then, in one round trip, an entry already
+            # stored under this client id and the last entry of the stream. Both statements are
+            # written out once (sessions/statements.py): this is the hottest path there is.
+            session = statements.locked_session(self.pk)
+            found = statements.stored_or_last(session, stream, client_id)
             existing = next((e for e in found if e.client_id == client_id), None)
             if existing is not None:
                 if (
@@ -572,11 +574,11 @@ class Session(models.Model):
             if supersedes is None:
                 # The session's lock rules out a clash of sequence number or client id: no
                 # savepoint (two round trips) to recover from one.
-                entry.save(force_insert=True)
+                statements.insert_entry(entry)
             else:
                 try:
                     with transaction.atomic():
-                        entry.save(force_insert=True)
+                        statements.insert_entry(entry)
                 except IntegrityError:  # somebody corrected the same entry first
                     current = Entry.objects.get(supersedes=supersedes)
                     raise CorrectionConflict(supersedes, current, text) from None

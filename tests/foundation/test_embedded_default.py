@@ -46,6 +46,22 @@ def test_the_app_runs_on_sqlite_with_in_process_jobs_and_the_demo_loads_twice(tm
     )
     assert "summary: ready" in closed
 
+    # the hot path's written statements (negotiations/rows.py) read SQLite's values as the ORM does
+    checked = manage(
+        "shell",
+        "-c",
+        "import uuid; from negotiations.models import ApiToken; from negotiations.access import get_for_user; "
+        "from sessions.models import Session; s = Session.objects.get(number=1); "
+        "m = s.negotiation.memberships.get(user__username='amara'); "
+        "u = ApiToken.for_secret(ApiToken.issue(m.user)).user; found, access = get_for_user(u, Session, s.public_id); "
+        "new = Session.schedule(negotiation=s.negotiation, title='Check', place='Here'); c = uuid.uuid4(); "
+        "first = new.record_entry(membership=access.membership, client_id=c, text='A line.'); "
+        "again = new.record_entry(membership=access.membership, client_id=c, text='A line.'); "
+        "print('checked:', found == s, type(found.created_at).__name__, access.membership.delegation.party.name, "
+        "first[1], again[1], first[0].pk == again[0].pk, type(again[0].client_id).__name__)",
+    )
+    assert "checked: True datetime Republic of Aurelia True False True UUID" in checked, checked
+
     # only staff see which parts answer, and how (anonymous callers see up or down)
     staff_session = manage(
         "shell",

@@ -1,0 +1,81 @@
+"""Rows of hand-written SQL read back into model instances, as the ORM would build them.
+
+For the few statements on the hottest paths (the access check every request makes, recording a
+line), compiling a query through the ORM each time cost more CPU than running it
+(docs/PERFORMANCE.md, "The write path"). Those statements are written once per process from the
+models' metadata; this module turns their rows into instances, applying the backend's and the
+fields' converters as the ORM's compiler does, so the same code serves PostgreSQL and the embedded
+SQLite default."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+
+from django.db import connections
+from django.db.models import Model
+
+
+def columns(model: type[Model], alias: str, table: str | None = None) -> str:
+    """The model's concrete columns, in field order, optionally qualified by a table alias."""
+    quote = connections[alias].ops.quote_name
+    prefix = f"{quote(table)}." if table else ""
+    return ", ".join(prefix + quote(field.column) for field in model._meta.concrete_fields)
+
+
+@cache
+def _converters(model: type[Model], alias: str) -> tuple[tuple[int, tuple, object], ...]:
+    """For each column that needs it, what turns the driver's value into the field's: none on
+    PostgreSQL for most fields; dates, booleans and UUIDs on SQLite."""
+    connection = connections[alias]
+    found = []
+    for index, field in enumerate(model._meta.concrete_fields):
+        column = field.get_col(model._meta.db_table)
+        converters = tuple(connection.ops.get_db_converters(column) + field.get_db_converters(connection))
+        if converters:
+            found.append((index, converters, column))
+    return tuple(found)
+
+
+@cache
+def _names(model: type[Model]) -> list[str]:
+    return [field.attname for field in model._meta.concrete_fields]
+
+
+def width(model: type[Model]) -> int:
+    return len(model._meta.concrete_fields)
+
+
+def instance[M: Model](model: type[M], alias: str, row: Sequence, start: int = 0) -> M:
+    """The instance whose columns (as ``columns(model)`` lists them) start at ``row[start]``."""
+    values = list(row[start : start + width(model)])
+    connection = connections[alias]
+    for index, functions, column in _converters(model, alias):
+        for convert in functions:
+            values[index] = convert(values[index], column, connection)
+    return model.from_db(alias, _names(model), values)
+
+
+def instances[M: Model](model: type[M], alias: str, sql: str, params: Sequence) -> list[M]:
+    """Run ``sql`` (which selects ``columns(model)``) and build an instance from each row."""
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [instance(model, alias, row) for row in rows]
+
+
+def joined(alias: str, sql: str, params: Sequence, *models: type[Model]) -> tuple | None:
+    """Run ``sql``, which selects the columns of each of ``models`` in turn, and build one instance of
+    each from its first row; None when there is no row. A model whose columns are all NULL (a LEFT
+    JOIN that found nothing) gives None in its place."""
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    built, at = [], 0
+    for model in models:
+        pk_at = at + model._meta.concrete_fields.index(model._meta.pk)
+        built.append(None if row[pk_at] is None else instance(model, alias, row, at))
+        at += width(model)
+    return tuple(built)
