@@ -111,8 +111,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--seconds", type=float, default=None, help="steady state per scenario (default 60)")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--pool", type=int, default=10, help="connection pool per process; 0 for none")
-    parser.add_argument("--server", default="uvicorn", choices=["uvicorn", "gunicorn"])
-    parser.add_argument("--fast", default="", help="a directory with uvloop and httptools (pip install --target DIR)")
+    parser.add_argument("--server", default="uvicorn", choices=["uvicorn", "gunicorn", "granian"])
+    parser.add_argument(
+        "--fast",
+        default="",
+        help="a directory with uvloop and httptools, and gunicorn or granian for --server (pip install --target DIR)",
+    )
     parser.add_argument("--port", type=int, default=8450)
     parser.add_argument("--database-url", default=stack.DATABASE_URL, help="created and migrated if missing")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/5")

@@ -35,13 +35,16 @@ class Layout:
 
     workers: int = 1
     pool: int | None = 10
-    server: str = "uvicorn"  # uvicorn | gunicorn
-    fast: str = ""  # a directory holding uvloop and httptools, put on the server's PYTHONPATH
+    server: str = "uvicorn"  # uvicorn | gunicorn | granian
+    fast: str = ""  # a directory holding uvloop and httptools (and gunicorn, granian), put on the server's PYTHONPATH
 
     @property
     def label(self) -> str:
         pool = f"pool {self.pool}" if self.pool else "no pool"
-        loop = ", uvloop+httptools" if self.fast else ", asyncio+h11"
+        if self.server == "granian":
+            loop = ", uvloop" if self.fast else ", asyncio"
+        else:
+            loop = ", uvloop+httptools" if self.fast else ", asyncio+h11"
         return f"{self.server} x{self.workers}, {pool}{loop}"
 
 
@@ -82,6 +85,12 @@ class Server:
             command = [
                 sys.executable, "-m", "gunicorn", "config.asgi:application", "-k", "uvicorn.workers.UvicornWorker",
                 "-w", str(layout.workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+            ]  # fmt: skip
+        elif layout.server == "granian":  # Rust HTTP; asginl: Django does not speak the ASGI lifespan protocol
+            command = [
+                sys.executable, "-m", "granian", "--interface", "asginl", "--host", "127.0.0.1", "--port", str(port),
+                "--workers", str(layout.workers), "--log-level", "warning", "--no-ws",
+                "--loop", "uvloop" if layout.fast else "asyncio", "config.asgi:application",
             ]  # fmt: skip
         else:
             command = [
