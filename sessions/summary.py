@@ -108,17 +108,34 @@ class Line:
     readings: list[Entry] = field(default_factory=list)
 
 
+# What a line of the summary reads from the rows an entry points to, and what those read in turn.
+LINE_RELATIONS = {"speaker": ("party",), "party": (), "agenda_item": (), "author": (), "delegation": ("party",)}
+
+
+def _attach_related(entries: list[Entry]) -> None:
+    """Give every entry its speaker, party, agenda item, author and
+    delegation, each row read once: they are few (a session's speakers,
+    parties and note-takers) and shared by many entries. Joined into every
+    entry's row they were built again for each entry, most of the time a
+    long session's summary took; this is a handful of queries, whatever
+    the number of entries."""
+    for name, nested in LINE_RELATIONS.items():
+        field = Entry._meta.get_field(name)
+        ids = {getattr(e, field.attname) for e in entries}
+        ids.discard(None)
+        rows = field.related_model._base_manager.select_related(*nested).in_bulk(ids) if ids else {}
+        for e in entries:
+            field.set_cached_value(e, rows.get(getattr(e, field.attname)))
+
+
 def record_lines(session: Session) -> list[Line]:
     """The shared record line by line, in the order the lines were first
     recorded. A correction by the recording delegation replaces its entry;
     a reading by another delegation stays beside it until the recording
     delegation accepts it (its text then supersedes, and the reading is no
     longer shown on its own)."""
-    entries = list(
-        session.entries.filter(stream=Entry.RECORD_STREAM)
-        .select_related("speaker__party", "party", "agenda_item", "author", "delegation__party")
-        .order_by("seq")
-    )
+    entries = list(session.entries.filter(stream=Entry.RECORD_STREAM).order_by("seq"))
+    _attach_related(entries)
     by_pk = {e.pk: e for e in entries}
     successor = {e.supersedes_id: e for e in entries if e.supersedes_id}
     accepted = {e.accepts_id for e in entries if e.accepts_id}
