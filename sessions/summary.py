@@ -123,7 +123,10 @@ def _attach_related(entries: list[Entry]) -> None:
         field = Entry._meta.get_field(name)
         ids = {getattr(e, field.attname) for e in entries}
         ids.discard(None)
-        rows = field.related_model._base_manager.select_related(*nested).in_bulk(ids) if ids else {}
+        rows = {}
+        if ids:
+            related = field.related_model._base_manager.all()
+            rows = (related.select_related(*nested) if nested else related).in_bulk(ids)
         for e in entries:
             field.set_cached_value(e, rows.get(getattr(e, field.attname)))
 
