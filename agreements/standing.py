@@ -14,6 +14,7 @@ from django.utils.translation import ngettext, pgettext_lazy
 
 from agreements.models import Agreement, Formulation, PartyConsent, Point, consent_states
 from negotiations.models import Negotiation, Party
+from negotiations.rows import attach_related
 from negotiations.text import count_open_brackets
 from sessions.models import Session
 
@@ -124,11 +125,9 @@ def _point_urls():
 
 def point_standings(negotiation: Negotiation) -> list[PointStanding]:
     parties = list(negotiation.parties.all())
-    formulations = list(
-        Formulation.objects.filter(point__negotiation=negotiation)
-        .select_related("party", "session", "version_of")
-        .order_by("created_at", "pk")
-    )
+    formulations = list(Formulation.objects.filter(point__negotiation=negotiation).order_by("created_at", "pk"))
+    # a negotiation's few parties and sessions, each shared by many formulations
+    attach_related(formulations, {"party": (), "session": (), "version_of": ()})
     events = list(
         Agreement.objects.filter(formulation__point__negotiation=negotiation)
         .select_related("session", "delegation__party", "recorded_by")

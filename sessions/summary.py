@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Prefetch, Q
 from django.utils import translation
 
+from negotiations.rows import attach_related
 from sessions.models import Act, Entry, Session
 
 if TYPE_CHECKING:
@@ -108,27 +109,9 @@ class Line:
     readings: list[Entry] = field(default_factory=list)
 
 
-# What a line of the summary reads from the rows an entry points to, and what those read in turn.
+# What a line of the summary reads from the rows an entry points to, and what those read in turn:
+# few rows (a session's speakers, parties, note-takers), each shared by many entries.
 LINE_RELATIONS = {"speaker": ("party",), "party": (), "agenda_item": (), "author": (), "delegation": ("party",)}
-
-
-def _attach_related(entries: list[Entry]) -> None:
-    """Give every entry its speaker, party, agenda item, author and
-    delegation, each row read once: they are few (a session's speakers,
-    parties and note-takers) and shared by many entries. Joined into every
-    entry's row they were built again for each entry, most of the time a
-    long session's summary took; this is a handful of queries, whatever
-    the number of entries."""
-    for name, nested in LINE_RELATIONS.items():
-        field = Entry._meta.get_field(name)
-        ids = {getattr(e, field.attname) for e in entries}
-        ids.discard(None)
-        rows = {}
-        if ids:
-            related = field.related_model._base_manager.all()
-            rows = (related.select_related(*nested) if nested else related).in_bulk(ids)
-        for e in entries:
-            field.set_cached_value(e, rows.get(getattr(e, field.attname)))
 
 
 def record_lines(session: Session) -> list[Line]:
@@ -138,7 +121,7 @@ def record_lines(session: Session) -> list[Line]:
     delegation accepts it (its text then supersedes, and the reading is no
     longer shown on its own)."""
     entries = list(session.entries.filter(stream=Entry.RECORD_STREAM).order_by("seq"))
-    _attach_related(entries)
+    attach_related(entries, LINE_RELATIONS)
     by_pk = {e.pk: e for e in entries}
     successor = {e.supersedes_id: e for e in entries if e.supersedes_id}
     accepted = {e.accepts_id for e in entries if e.accepts_id}
