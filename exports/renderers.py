@@ -442,6 +442,7 @@ def to_docx(export: Export) -> bytes:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.shared import Cm, Pt, RGBColor
+    from docx.text.run import Run
 
     r = export.record
     doc = Document()
@@ -477,15 +478,33 @@ def to_docx(export: Export) -> bytes:
 
     style_ids: dict[str, str | None] = {}
 
+    def add_run(p, text: str):
+        """``p.add_run(text)``. A text without tabs or line breaks goes into
+        one ``w:t`` at once, as python-docx would put it there after looking
+        at it character by character."""
+        if "\t" in text or "\n" in text or "\r" in text:
+            return p.add_run(text)
+        r = p._p.add_r()
+        if text:
+            r.add_t(text)
+        return Run(r, p)
+
     def add_paragraph(text: str = "", style: str | None = None):
         """``doc.add_paragraph``, with each style's id looked up once per
         document: python-docx looks it up for every paragraph, walking every
         style of the document twice (most of the time a long DOCX took)."""
-        p = doc.add_paragraph(text)
+        p = doc.add_paragraph()
+        if text:
+            add_run(p, text)
         if style is not None:
             if style not in style_ids:
                 style_ids[style] = doc.part.get_style_id(style, WD_STYLE_TYPE.PARAGRAPH)
-            p._p.style = style_ids[style]
+            if style_ids[style] is None:
+                p._p.style = None
+            else:  # what ``p._p.style = id`` makes of a new paragraph: its first child, without searching
+                properties = OxmlElement("w:pPr")
+                properties.append(OxmlElement("w:pStyle", {qn("w:val"): style_ids[style]}))
+                p._p.insert(0, properties)
         return p
 
     def add_heading(text: str, level: int):
@@ -497,7 +516,7 @@ def to_docx(export: Export) -> bytes:
         line break, and a text that starts right-to-left is laid out
         right-to-left (the paragraph's ``w:bidi``, the run's ``w:rtl``)."""
         p = add_paragraph(style=style)
-        run = p.add_run(docx_text(text))
+        run = add_run(p, docx_text(text))
         if starts_rtl(text):
             p._p.get_or_add_pPr().append(OxmlElement("w:bidi"))
             rtl = OxmlElement("w:rtl")
