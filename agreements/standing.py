@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from uuid import UUID
 
-from django.utils.translation import pgettext_lazy
+from django.urls import reverse
+from django.utils.formats import localize
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import ngettext, pgettext_lazy
 
 from agreements.models import Agreement, Formulation, PartyConsent, Point, consent_states
 from negotiations.models import Negotiation, Party
+from negotiations.rows import attach_related
 from negotiations.text import count_open_brackets
 from sessions.models import Session
 
@@ -64,10 +69,26 @@ class PointStanding:
     last_session: Session | None
     consents: list[Consent] = field(default_factory=list)
     agreed_event: Agreement | None = None  # the latest agreement of the current text, if it is agreed
+    point_url: str = ""  # the point's page (``Point.get_absolute_url``)
 
     @property
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
+
+    @property
+    def consented_text_marked(self) -> bool:
+        """Whether the desk marks which of several texts the consents shown are for."""
+        return len(self.positions) > 1 and bool(self.consents)
+
+    @property
+    def open_brackets_line(self) -> SafeString:
+        """ "1 open bracket", "2 open brackets", as the desk's
+        ``blocktranslate count`` said it (the count localised, the
+        translation not escaped), for a fraction of its cost per row."""
+        n = self.open_brackets
+        return mark_safe(
+            ngettext("%(counter)s open bracket", "%(counter)s open brackets", n) % {"counter": localize(n)}
+        )
 
     @property
     def parties_involved(self) -> set[int]:
@@ -94,13 +115,19 @@ def consent_word(state: PartyConsent) -> str:
     return "noted" if state.consent == "noted" else "none"
 
 
+def _point_urls():
+    """``Point.get_absolute_url`` for many points: the address reversed
+    once, each point's id put in its place (a UUID needs no quoting)."""
+    marker = str(UUID(int=0))
+    address = reverse("agreements:point", args=[marker])
+    return lambda point: address.replace(marker, str(point.public_id))
+
+
 def point_standings(negotiation: Negotiation) -> list[PointStanding]:
     parties = list(negotiation.parties.all())
-    formulations = list(
-        Formulation.objects.filter(point__negotiation=negotiation)
-        .select_related("party", "session", "version_of")
-        .order_by("created_at", "pk")
-    )
+    formulations = list(Formulation.objects.filter(point__negotiation=negotiation).order_by("created_at", "pk"))
+    # a negotiation's few parties and sessions, each shared by many formulations
+    attach_related(formulations, {"party": (), "session": (), "version_of": ()})
     events = list(
         Agreement.objects.filter(formulation__point__negotiation=negotiation)
         .select_related("session", "delegation__party", "recorded_by")
@@ -114,6 +141,7 @@ def point_standings(negotiation: Negotiation) -> list[PointStanding]:
     for e in events:
         events_by_formulation.setdefault(e.formulation_id, []).append(e)
 
+    point_url = _point_urls()
     standings = []
     for point in negotiation.points.all():
         own = by_point.get(point.pk, [])
@@ -151,6 +179,7 @@ def point_standings(negotiation: Negotiation) -> list[PointStanding]:
                 last_session=sessions[-1] if sessions else None,
                 consents=consents,
                 agreed_event=agreed_event,
+                point_url=point_url(point),
             )
         )
     return standings
@@ -180,9 +209,12 @@ def progress_by_session(negotiation: Negotiation) -> list[dict[str, object]]:
                 consent.pop(e.formulation_id, None)
             elif e.kind == Agreement.Kind.AGREED and e.binding:
                 consent.setdefault(e.formulation_id, set()).update(p.pk for p in e.parties.all())
+        by_point: dict[int, list[Formulation]] = {}
+        for f in seen:  # each point's formulations, in the order they were made
+            by_point.setdefault(f.point_id, []).append(f)
         agreed = bracketed = open_ = 0
-        for point_id in sorted({f.point_id for f in seen}):
-            mine = [f for f in seen if f.point_id == point_id]
+        for point_id in sorted(by_point):
+            mine = by_point[point_id]
             if any(parties <= consent.get(f.pk, set()) for f in mine):
                 agreed += 1
                 continue

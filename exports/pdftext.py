@@ -24,6 +24,7 @@ stays exact. Only the copy that Typst sets is prepared:
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import re
 import unicodedata
@@ -215,7 +216,7 @@ def _advances() -> tuple[dict[int, float], float]:
 
 def width_em(run: str) -> float:
     advances, default = _advances()
-    return sum(advances.get(ord(char), default) for char in run)
+    return sum(map(advances.get, map(ord, run), itertools.repeat(default)))
 
 
 def _joins_next(char: str) -> bool:
@@ -272,7 +273,10 @@ def prepare(envelope: dict[str, Any]) -> dict[str, Any]:
     """The envelope Typst sets: the record's texts with break opportunities
     in long runs, the font chains, and every character of the envelope that
     prints as a placeholder, with its label."""
-    undrawable = sorted({char for text in _strings(envelope) for char in text if not drawable(char)})
+    characters: set[str] = set()
+    for text in _strings(envelope):
+        characters.update(text)  # each distinct character is tested once, not once per occurrence
+    undrawable = sorted(char for char in characters if not drawable(char))
     return {
         **envelope,
         "record": _prepared(envelope["record"]),

@@ -11,7 +11,10 @@ from __future__ import annotations
 import io
 import json
 import re
+import threading
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -439,6 +442,7 @@ def to_docx(export: Export) -> bytes:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.shared import Cm, Pt, RGBColor
+    from docx.text.run import Run
 
     r = export.record
     doc = Document()
@@ -472,12 +476,47 @@ def to_docx(export: Export) -> bytes:
     footer.add_run(" of ")
     _field(footer.add_run(), "NUMPAGES")
 
+    style_ids: dict[str, str | None] = {}
+
+    def add_run(p, text: str):
+        """``p.add_run(text)``. A text without tabs or line breaks goes into
+        one ``w:t`` at once, as python-docx would put it there after looking
+        at it character by character."""
+        if "\t" in text or "\n" in text or "\r" in text:
+            return p.add_run(text)
+        r = p._p.add_r()
+        if text:
+            r.add_t(text)
+        return Run(r, p)
+
+    def add_paragraph(text: str = "", style: str | None = None):
+        """``doc.add_paragraph``, with each style's id looked up once per
+        document: python-docx looks it up for every paragraph, walking every
+        style of the document twice (most of the time a long DOCX took)."""
+        p = doc.add_paragraph()
+        if text:
+            add_run(p, text)
+        if style is not None:
+            if style not in style_ids:
+                style_ids[style] = doc.part.get_style_id(style, WD_STYLE_TYPE.PARAGRAPH)
+            if style_ids[style] is None:
+                p._p.style = None
+            else:  # what ``p._p.style = id`` makes of a new paragraph: its first child, without searching
+                properties = OxmlElement("w:pPr")
+                properties.append(OxmlElement("w:pStyle", {qn("w:val"): style_ids[style]}))
+                p._p.insert(0, properties)
+        return p
+
+    def add_heading(text: str, level: int):
+        """``doc.add_heading``, through ``add_paragraph``."""
+        return add_paragraph(text, "Title" if level == 0 else f"Heading {level}")
+
     def paragraph(text: str, style: str | None = None):
         """A paragraph of one run; a tab prints as a tab, a line break as a
         line break, and a text that starts right-to-left is laid out
         right-to-left (the paragraph's ``w:bidi``, the run's ``w:rtl``)."""
-        p = doc.add_paragraph(style=style)
-        run = p.add_run(docx_text(text))
+        p = add_paragraph(style=style)
+        run = add_run(p, docx_text(text))
         if starts_rtl(text):
             p._p.get_or_add_pPr().append(OxmlElement("w:bidi"))
             rtl = OxmlElement("w:rtl")
@@ -502,63 +541,63 @@ def to_docx(export: Export) -> bytes:
 
     if r["record"]["kind"] == "minutes":
         s, summary = r["session"], r["summary"]
-        doc.add_heading(r["negotiation"]["title"], level=0)
-        doc.add_paragraph(f"Minutes of session {s['number']}: {s['title']}", style="Subtitle")
+        add_heading(r["negotiation"]["title"], level=0)
+        add_paragraph(f"Minutes of session {s['number']}: {s['title']}", style="Subtitle")
         paragraph(session_line(r))
-        doc.add_paragraph().add_run(approval_line(r)).bold = True
-        doc.add_heading("Participants", level=1)
+        add_paragraph().add_run(approval_line(r)).bold = True
+        add_heading("Participants", level=1)
         for group in summary["header"]["attendance"]:
             names = (
                 ", ".join(f"{p['name']} ({p['function'].lower()})" for p in group["participants"]) or "none recorded"
             )
-            p = doc.add_paragraph(style="List Bullet")
+            p = add_paragraph(style="List Bullet")
             p.add_run(group["party"]).bold = True
             p.add_run(f": {names}")
         if summary["header"]["agenda"]:
-            doc.add_heading("Agenda", level=1)
+            add_heading("Agenda", level=1)
             for item in summary["header"]["agenda"]:
                 paragraph(item, "List Number")
-        doc.add_heading("Summary", level=1)
+        add_heading("Summary", level=1)
         paragraph(r["narrative"])
-        doc.add_heading("Agreed formulations", level=1)
+        add_heading("Agreed formulations", level=1)
         for a in summary["agreed"]:
             attribution(formulation_caption(a))
             verbatim_paragraph(a["text"])
             consents(a)
         if not summary["agreed"]:
-            doc.add_paragraph("Nothing was agreed in this session.")
+            add_paragraph("Nothing was agreed in this session.")
         if summary.get("awaiting_consent"):
-            doc.add_heading("Awaiting a party's confirmation", level=1)
+            add_heading("Awaiting a party's confirmation", level=1)
             for a in summary["awaiting_consent"]:
                 attribution(f"{formulation_caption(a)} — {a['awaiting_line']}")
                 verbatim_paragraph(a["text"])
                 consents(a)
-        doc.add_heading("Open points", level=1)
+        add_heading("Open points", level=1)
         for d in summary["discussed"]:
-            doc.add_heading(
+            add_heading(
                 f"Point {d['point_number']}. {d['point']} ({plural(d['open_brackets'], 'open bracket')})", level=2
             )
             for pos in d["positions"]:
                 attribution(f"{pos['party']}{' · ' + pos['language'] if pos['language'] else ''}")
                 verbatim_paragraph(pos["text"])
         if summary.get("disputes"):
-            doc.add_heading("Differing readings", level=1)
+            add_heading("Differing readings", level=1)
             for d in summary["disputes"]:
                 who = f" — {d['speaker']}" if d["speaker"] else ""
-                doc.add_heading(f"Entry {d['seq']} ({d['kind'].replace('_', ' ')}{who})", level=2)
+                add_heading(f"Entry {d['seq']} ({d['kind'].replace('_', ' ')}{who})", level=2)
                 for reading in d["readings"]:
                     seqs = ", ".join(str(src["seq"]) for src in reading["sources"])
                     attribution(f"{reading['reads']} (entry {seqs}, {reading['recorded_by']}){_late(reading)}:")
                     verbatim_paragraph(reading["text"])
-        doc.add_heading("Action items", level=1)
+        add_heading("Action items", level=1)
         for item in summary["action_items"]:
             attribution("Action item" + (f" — {item['owner']}" if item["owner"] else "") + _late(item))
             verbatim_paragraph(item["text"])
             readings(item)
         if not summary["action_items"]:
-            doc.add_paragraph("None.")
+            add_paragraph("None.")
         if summary["decisions"]:
-            doc.add_heading("Decisions", level=1)
+            add_heading("Decisions", level=1)
             for item in summary["decisions"]:
                 attribution("Decision" + _late(item))
                 verbatim_paragraph(item["text"])
@@ -568,7 +607,7 @@ def to_docx(export: Export) -> bytes:
         for heading, key in (("Statements on the record", "statements"), ("Questions", "questions")):
             if not summary.get(key):
                 continue
-            doc.add_heading(heading, level=1)
+            add_heading(heading, level=1)
             for st in summary[key]:
                 reads = f" — {st['recorded_by']}'s record reads" if st.get("readings") else ""
                 attribution(
@@ -580,28 +619,28 @@ def to_docx(export: Export) -> bytes:
                 verbatim_paragraph(st["text"])
                 readings(st)
         if summary.get("acts"):
-            doc.add_heading("Acts in the record", level=1)
+            add_heading("Acts in the record", level=1)
             for act in summary["acts"]:
-                doc.add_paragraph(f"{act['seq']}. {act['text']} ({_when(act['at'])})")
+                add_paragraph(f"{act['seq']}. {act['text']} ({_when(act['at'])})")
         if r["corrigenda"]:
-            doc.add_heading("Corrigenda", level=1)
+            add_heading("Corrigenda", level=1)
             for c in r["corrigenda"]:
                 attribution(corrigendum_line(c))
                 verbatim_paragraph(c["text"])
         if "internal_entries" in r:
-            doc.add_heading("Internal entries (this delegation only)", level=1)
+            add_heading("Internal entries (this delegation only)", level=1)
             for e in r["internal_entries"]:
                 attribution(f"{e['seq']} · {e['kind'].replace('_', ' ')}")
                 verbatim_paragraph(e["text"])
             if not r["internal_entries"]:
-                doc.add_paragraph("None.")
+                add_paragraph("None.")
     else:
-        doc.add_heading(r["negotiation"]["title"], level=0)
-        doc.add_paragraph("Agreed text to date", style="Subtitle")
+        add_heading(r["negotiation"]["title"], level=0)
+        add_paragraph("Agreed text to date", style="Subtitle")
         if r["negotiation"]["package_rule"]:
-            doc.add_paragraph("Nothing is agreed until everything is agreed.").runs[0].italic = True
+            add_paragraph("Nothing is agreed until everything is agreed.").runs[0].italic = True
         for p in r["points"]:
-            doc.add_heading(f"{p['number']}. {p['title']} — {STATUS_WORDS.get(p['status'], p['status'])}", level=1)
+            add_heading(f"{p['number']}. {p['title']} — {STATUS_WORDS.get(p['status'], p['status'])}", level=1)
             for t in p["texts"]:
                 attribution(f"{t['party']}{' · ' + t['language'] if t['language'] else ''}")
                 verbatim_paragraph(t["text"])
@@ -615,9 +654,9 @@ def to_docx(export: Export) -> bytes:
                 attribution(f"Awaiting confirmation by {', '.join(p['awaiting'])}.")
             if p["agreed_in"]:
                 attribution(agreed_in_line(p))
-    doc.add_heading("Fingerprint", level=1)
-    doc.add_paragraph(f"Record: {export.record_line}")
-    doc.add_paragraph(f"Fingerprint: sha256:{export.fingerprint}")
+    add_heading("Fingerprint", level=1)
+    add_paragraph(f"Record: {export.record_line}")
+    add_paragraph(f"Fingerprint: sha256:{export.fingerprint}")
     doc.core_properties.title = r["negotiation"]["title"]
     doc.core_properties.subject = export.record_line
     _carry_in_docx(doc, export)
@@ -651,30 +690,46 @@ def _pdf_data(export: Export) -> str:
     return json.dumps(pdftext.prepare(_envelope(export)), ensure_ascii=False)
 
 
+# Typst compilers kept for the life of the process, each used by one thread at a time. A new
+# compiler per document searched the system's fonts and loaded them again: about 0.1 s of CPU of
+# each PDF, and memory that grew with every document. A kept one finds them once and reads the
+# template again at each compile (it checks the file), so nothing else carries over between
+# documents: the data and the fonts each document asks for come with its own compile.
+_idle_compilers: list[Any] = []
+_compilers_lock = threading.Lock()
+
+
+@contextmanager
+def typst_compiler() -> Iterator[Any]:
+    import typst
+
+    with _compilers_lock:
+        compiler = _idle_compilers.pop() if _idle_compilers else None
+    if compiler is None:
+        compiler = typst.Compiler(str(TEMPLATES / "record.typ"))
+    try:
+        yield compiler
+    finally:
+        with _compilers_lock:
+            _idle_compilers.append(compiler)
+
+
 def to_pdf(export: Export) -> bytes:
     """PDF/A-3b set by Typst, with the carried record attached as an
     associated file. The record goes in as JSON data, never spliced into
     markup, so no recorded character can be read as Typst syntax."""
-    import typst
-
-    return typst.compile(
-        str(TEMPLATES / "record.typ"),
-        sys_inputs={
-            "data": _pdf_data(export),
-            "carried": to_json(export).decode(),
-        },
-        pdf_standards=["a-3b"],
-        timestamp=int(export.generated_at.timestamp()),
-    )
+    with typst_compiler() as compiler:
+        return compiler.compile(
+            sys_inputs={
+                "data": _pdf_data(export),
+                "carried": to_json(export).decode(),
+            },
+            pdf_standards=["a-3b"],
+            timestamp=int(export.generated_at.timestamp()),
+        )
 
 
 def to_png_pages(export: Export, ppi: int = 110) -> list[bytes]:
-    import typst
-
-    pages = typst.compile(
-        str(TEMPLATES / "record.typ"),
-        format="png",
-        ppi=ppi,
-        sys_inputs={"data": _pdf_data(export)},
-    )
+    with typst_compiler() as compiler:
+        pages = compiler.compile(format="png", ppi=ppi, sys_inputs={"data": _pdf_data(export)})
     return pages if isinstance(pages, list) else [pages]

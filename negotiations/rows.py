@@ -1,15 +1,19 @@
-"""Rows of hand-written SQL read back into model instances, as the ORM would build them.
+"""Rows read into model instances without the ORM's per-call costs.
 
-For the few statements on the hottest paths (the access check every request makes, recording a
-line), compiling a query through the ORM each time cost more CPU than running it
-(docs/PERFORMANCE.md, "The write path"). Those statements are written once per process from the
-models' metadata; this module turns their rows into instances, applying the backend's and the
-fields' converters as the ORM's compiler does, so the same code serves PostgreSQL and the embedded
-SQLite default."""
+Two tools for the paths where the ORM's own work cost more than the database's:
+
+- Hand-written statements on the hottest paths (the access check every request makes, the API
+  token, recording a line), written once per process from the models' metadata: compiling a query
+  through the ORM each time cost more CPU than running it (docs/PERFORMANCE.md, "The write path").
+  ``columns``, ``instance``, ``instances`` and ``joined`` turn their rows into model instances,
+  applying the backend's and the fields' converters as the ORM's compiler does, so the same code
+  serves PostgreSQL and the embedded SQLite default.
+- ``attach_related``: related rows read once for many objects that share them, instead of joined
+  into every row."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache
 
 from django.db import connections
@@ -79,3 +83,26 @@ def joined(alias: str, sql: str, params: Sequence, *models: type[Model]) -> tupl
         built.append(None if row[pk_at] is None else instance(model, alias, row, at))
         at += width(model)
     return tuple(built)
+
+
+def attach_related(objects: Sequence[Model], relations: dict[str, Iterable[str]]) -> None:
+    """Give each object the rows its foreign keys in ``relations`` point to
+    (``{"delegation": ("party",)}``: each delegation with its party), each
+    row read and built once however many objects share it: one query per
+    relation, whatever the number of objects. Joined into every object's
+    row (``select_related``), a row shared by thousands of objects was built
+    again for each of them."""
+    if not objects:
+        return
+    meta = type(objects[0])._meta
+    for name, nested in relations.items():
+        field = meta.get_field(name)
+        ids = {getattr(o, field.attname) for o in objects}
+        ids.discard(None)
+        rows = {}
+        if ids:
+            related = field.related_model._base_manager.all()
+            nested = tuple(nested)
+            rows = (related.select_related(*nested) if nested else related).in_bulk(ids)
+        for o in objects:
+            field.set_cached_value(o, rows.get(getattr(o, field.attname)))

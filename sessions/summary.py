@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Prefetch, Q
 from django.utils import translation
 
+from negotiations.rows import attach_related
 from sessions.models import Act, Entry, Session
 
 if TYPE_CHECKING:
@@ -108,17 +109,19 @@ class Line:
     readings: list[Entry] = field(default_factory=list)
 
 
+# What a line of the summary reads from the rows an entry points to, and what those read in turn:
+# few rows (a session's speakers, parties, note-takers), each shared by many entries.
+LINE_RELATIONS = {"speaker": ("party",), "party": (), "agenda_item": (), "author": (), "delegation": ("party",)}
+
+
 def record_lines(session: Session) -> list[Line]:
     """The shared record line by line, in the order the lines were first
     recorded. A correction by the recording delegation replaces its entry;
     a reading by another delegation stays beside it until the recording
     delegation accepts it (its text then supersedes, and the reading is no
     longer shown on its own)."""
-    entries = list(
-        session.entries.filter(stream=Entry.RECORD_STREAM)
-        .select_related("speaker__party", "party", "agenda_item", "author", "delegation__party")
-        .order_by("seq")
-    )
+    entries = list(session.entries.filter(stream=Entry.RECORD_STREAM).order_by("seq"))
+    attach_related(entries, LINE_RELATIONS)
     by_pk = {e.pk: e for e in entries}
     successor = {e.supersedes_id: e for e in entries if e.supersedes_id}
     accepted = {e.accepts_id for e in entries if e.accepts_id}

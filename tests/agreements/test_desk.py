@@ -311,3 +311,33 @@ def test_the_negotiation_page_tells_everyone_who_binds_whom(secretariat, client)
     world.negotiation.save(update_fields=["secretariat_keeps_record"])
     page = client.get(world.negotiation.get_absolute_url()).content.decode()
     assert "the neutral secretariat keeps the record" in page
+
+
+def test_the_desk_says_each_points_open_brackets_in_the_readers_language_and_links_each_point(demo, client):
+    from accounts.models import Preference
+
+    negotiation, users = demo
+    client.force_login(users["amara"])
+    point = negotiation.points.get(number=2)
+    body = client.get(negotiation.get_absolute_url()).content.decode()
+    row = body.split(f'<tr id="point-{point.public_id}">')[1].split("</tr>")[0]
+    assert f'<a href="/record/points/{point.public_id}/">2. {point.title}</a>' in row
+    assert '<span class="muted small">4 open brackets</span>' in row
+    Preference.choose(users["amara"], time_zone="", language="fr")
+    body = client.get(negotiation.get_absolute_url()).content.decode()
+    row = body.split(f'<tr id="point-{point.public_id}">')[1].split("</tr>")[0]
+    assert '<span class="muted small">4 crochets ouverts</span>' in row
+    assert '<span class="visually-hidden">aucun consentement</span>' in row
+
+
+def test_the_desk_marks_which_of_several_texts_the_consents_are_for(world, client):
+    point = Point.open(negotiation=world.negotiation, title="Fishing")
+    m = world.membership(world.note_taker)
+    point.propose(text="Nets [are] allowed.", party=world.aurelia, membership=m)
+    point.propose(text="Nets are banned.", party=world.severia, membership=m)
+    client.force_login(world.head)
+    body = client.get(world.negotiation.get_absolute_url()).content.decode()
+    row = body.split(f'<tr id="point-{point.public_id}">')[1].split("</tr>")[0]
+    assert row.count("consented-text") == 1
+    assert row.count("the consents shown are for this text") == 1
+    assert '<span class="muted small">1 open bracket</span>' in row

@@ -289,3 +289,17 @@ def test_the_narrative_names_the_disputes_and_the_awaited_confirmations(disputed
 
 def test_the_summary_is_the_same_when_built_twice(disputed):
     assert build_session_summary(disputed.session) == disputed.content
+
+
+def test_the_summary_reads_each_author_and_delegation_once_whatever_the_number_of_entries(world):
+    from sessions.summary import record_lines
+
+    world.session.start()
+    for i in range(30):
+        world.session.record_entry(
+            membership=world.membership(world.note_taker), client_id=uuid.uuid4(), text=f"Line {i}."
+        )
+    lines = record_lines(world.session)
+    assert len({id(line.current.author) for line in lines}) == 1
+    assert len({id(line.current.delegation) for line in lines}) == 1
+    assert {line.current.delegation.party.name for line in lines} == {world.aurelia.name}
