@@ -94,15 +94,15 @@ async def serve(scope: dict, receive: Callable, send: Send, django_application: 
         await send(message)
         if not started and message["type"] == "http.response.start":
             started = True
-            door.release()  # the request is answered: the next stream may come in
-            if handoff.body is None:
+            if handoff.body is None:  # Django keeps this response: let the next stream in now
+                door.release()
                 on_start()
 
     await door.acquire()
     try:
         await django_application(scope, receive, send_from_django)
     finally:
-        if not started:
+        if not started or handoff.body is not None:  # Django is done with the request
             door.release()
         scope.pop(SCOPE_KEY, None)
     body, handoff.body = handoff.body, None

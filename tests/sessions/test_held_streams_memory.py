@@ -5,14 +5,17 @@ application itself, in this process, so that what they hold can be counted."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 
 import pytest
 from asgiref.sync import async_to_sync
 from asgiref.testing import ApplicationCommunicator
+from django.core.signals import request_finished, request_started
 from django.http import HttpRequest, StreamingHttpResponse
 
 from negotiations.models import ApiToken
+from sessions.sse import JOINING
 from sessions.streams import SessionReader
 from tests.scene import build_scene
 
@@ -80,6 +83,7 @@ def test_a_held_api_stream_keeps_no_django_request_or_response_alive(scene):
         streams = await open_streams(path, {"Authorization": f"Bearer {token}"}, 3, entries=2)
         during = live(HttpRequest), live(StreamingHttpResponse), live(SessionReader)
         await close_streams(streams)
+        assert live(SessionReader) == before[2]  # streams whose client left let their readers go
         return tuple(d - b for d, b in zip(during, before, strict=True))
 
     requests, responses, readers = async_to_sync(hold)()
@@ -120,3 +124,34 @@ def test_each_more_held_api_stream_keeps_a_bounded_number_of_objects_alive(scene
     # Counted, not timed. While each stream kept its request, its response and the ASGI handler's tasks, it
     # held about 210 objects (the test's own communicator, its queues and task, included); now about 77.
     assert per_stream <= 120, per_stream
+
+
+def test_streams_arriving_all_at_once_are_let_into_django_sixteen_at_a_time(scene):
+    token = ApiToken.issue(scene.other_note_taker)
+    path = f"/api/v1/sessions/{scene.session.public_id}/events"
+    inside = most = 0
+
+    def started(**kwargs) -> None:
+        nonlocal inside, most
+        inside += 1
+        most = max(most, inside)
+
+    def finished(**kwargs) -> None:
+        nonlocal inside
+        inside -= 1
+
+    async def arrive_at_once(count: int) -> None:
+        opened = await asyncio.gather(
+            *(open_streams(path, {"Authorization": f"Bearer {token}"}, 1, entries=2) for _ in range(count))
+        )
+        await close_streams([stream for streams in opened for stream in streams])
+
+    request_started.connect(started, weak=False)
+    request_finished.connect(finished, weak=False)
+    try:
+        async_to_sync(arrive_at_once)(3 * JOINING)
+    finally:
+        request_started.disconnect(started)
+        request_finished.disconnect(finished)
+    assert JOINING == 16
+    assert 1 < most <= JOINING, most  # every one was served, never more than sixteen at once
