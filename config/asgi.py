@@ -8,7 +8,12 @@ work (middleware, the access check) is over once its response starts, so
 at that moment the stream's thread is let go; the open stream then waits on
 the event loop alone. Joins keep a thread each while they are served, so
 1,000 readers arriving at once are served in parallel, not one after
-another (docs/PERFORMANCE.md)."""
+another (docs/PERFORMANCE.md).
+
+Once Django has sent a stream's status and headers it lets go of the request
+altogether: the view hands the stream's body over, and ``sessions/sse.py``
+writes its frames to the server directly (an open stream keeps no request,
+no response and none of the handler's tasks)."""
 
 import os
 import re
@@ -17,6 +22,7 @@ from asgiref.sync import SyncToAsync
 from django.core.asgi import get_asgi_application
 
 from config.startup import run_or_explain
+from sessions import sse
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -38,14 +44,6 @@ def release_request_thread() -> None:
 async def application(scope, receive, send):
     if scope["type"] != "http" or not STREAM_PATHS.match(scope.get("path", "")):
         return await django_application(scope, receive, send)
-
-    released = False
-
-    async def send_and_release(message):
-        nonlocal released
-        await send(message)
-        if not released and message["type"] == "http.response.start":
-            released = True  # every middleware has run: the stream needs its thread no more
-            release_request_thread()
-
-    return await django_application(scope, receive, send_and_release)
+    # Should the view keep the body (not a stream after all), every middleware has run once the response
+    # starts: the stream needs its thread no more.
+    return await sse.serve(scope, receive, send, django_application, on_start=release_request_thread)

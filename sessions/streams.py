@@ -231,7 +231,7 @@ def _refused(readers: list[SessionReader]) -> set[SessionReader]:
     a shared thread, giving its connection back before it returns."""
     try:
         standing = set(
-            Membership.objects.filter(pk__in={r.membership.pk for r in readers}, user__is_active=True).values_list(
+            Membership.objects.filter(pk__in={r.membership_id for r in readers}, user__is_active=True).values_list(
                 "pk", "delegation_id"
             )
         )
@@ -240,7 +240,7 @@ def _refused(readers: list[SessionReader]) -> set[SessionReader]:
 
         def stands(reader: SessionReader) -> bool:
             return (
-                (reader.membership.pk, reader.membership.delegation_id) in standing
+                (reader.membership_id, reader.viewer.delegation_id) in standing
                 and (reader.token_id is None or reader.token_id in tokens)
                 and (reader.credential is None or reader.credential())
             )
@@ -268,7 +268,31 @@ GONE = (
 
 class SessionReader:
     """One stream's view of a session: its cursor, its member's visibility,
-    what it has already shown."""
+    what it has already shown. It keeps the membership's ids, not the
+    membership (nor its user, delegation or negotiation): an open stream
+    holds only this small object and its coroutine (``sessions/sse.py``)."""
+
+    __slots__ = (
+        "session_id",
+        "credential",
+        "token_id",
+        "membership_id",
+        "user_id",
+        "viewer",
+        "internal_stream",
+        "cursor",
+        "render",
+        "kind",
+        "panels",
+        "resumed",
+        "known_status",
+        "render_in_place",
+        "feed",
+        "last_pk",
+        "state",
+        "checked_at",
+        "revocations",
+    )
 
     def __init__(
         self,
@@ -290,8 +314,8 @@ class SessionReader:
         # Whether what opened the stream (a browser session) still stands: asked at each re-check
         self.credential = credential
         self.token_id = token_id  # the API token that opened the stream: re-checked with the others in one query
-        self.membership = membership
-        self.viewer = Viewer.of(membership)
+        self.membership_id, self.user_id = membership.pk, membership.user_id
+        self.viewer = Viewer.of(membership)  # and the delegation the stream was opened for: viewer.delegation_id
         self.internal_stream = Entry.stream_for(Entry.Visibility.INTERNAL, membership.delegation)
         self.cursor = cursor
         self.render = render
@@ -326,7 +350,7 @@ class SessionReader:
         return entry.seq > seen
 
     async def _access_ended(self) -> bool:
-        revocations = hub.revocations(self.membership.user_id)
+        revocations = hub.revocations(self.user_id)
         if revocations != self.revocations:
             # The member's access may have changed just now: only a re-check started from now on will do.
             self.revocations = revocations

@@ -23,7 +23,7 @@ from django_htmx.http import trigger_client_event
 from accounts.middleware import browser_session_stands
 from negotiations.access import CAPTURE_ROLES, HEAD_ROLES, Access, get_for_user
 from negotiations.models import Membership
-from sessions import live
+from sessions import live, sse
 from sessions.live import Cursor
 from sessions.models import (
     ClientIdReused,
@@ -278,10 +278,7 @@ async def stream(request: HttpRequest, session_id: UUID) -> StreamingHttpRespons
         show_presence=render_presence,
         close=reader.close,
     )
-    response = StreamingHttpResponse(body, content_type="text/event-stream")
-    response["Cache-Control"] = "no-cache"
-    response["X-Accel-Buffering"] = "no"
-    return response
+    return sse.respond(request, body)
 
 
 def _entry_row(request: HttpRequest, entry: Entry, membership: Membership) -> HttpResponse:
@@ -631,7 +628,4 @@ async def api_events(request: HttpRequest, session_id: UUID) -> HttpResponse:
     )
     # API clients are not people in the console: they are not shown as present
     body = live.stream(str(session.public_id), who=None, read=reader.read, close=reader.close)
-    response = StreamingHttpResponse(body, content_type="text/event-stream")
-    response["Cache-Control"] = "no-cache"
-    response["X-Accel-Buffering"] = "no"
-    return response
+    return sse.respond(request, body)
