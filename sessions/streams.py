@@ -24,7 +24,7 @@ import contextlib
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import redis
@@ -32,6 +32,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Max, Q
+from django.utils import timezone, translation
 
 from negotiations.models import ApiToken, Membership
 from sessions.live import Cursor, _redis, hub, presence, recheck_seconds, sse
@@ -73,10 +74,26 @@ class Viewer:
 
     can_edit: bool
     delegation_id: int
+    # The interface language and the time zone the member's page is in (the request's, when the
+    # viewer is made): a row's words and times follow them, also when the feed renders it for a
+    # stream long after the request that opened it has gone.
+    language: str = settings.LANGUAGE_CODE
+    time_zone: str = settings.TIME_ZONE
 
     @classmethod
     def of(cls, membership: Membership) -> Viewer:
-        return cls(can_edit=membership.can_capture, delegation_id=membership.delegation_id)
+        return cls(
+            can_edit=membership.can_capture,
+            delegation_id=membership.delegation_id,
+            language=translation.get_language() or settings.LANGUAGE_CODE,
+            time_zone=timezone.get_current_timezone_name(),
+        )
+
+    @contextlib.contextmanager
+    def rendering(self) -> Iterator[None]:
+        """Render in this viewer's language and time zone, whatever the current context's are."""
+        with translation.override(self.language), timezone.override(self.time_zone):
+            yield
 
 
 # render(entry, original_or_None, viewer) -> the event's data; the original is
@@ -218,7 +235,8 @@ class SessionFeed:
     def render(self, kind: str, render: Render, entry: Entry, viewer: Viewer) -> str:
         key = (kind, entry.pk, viewer)
         if key not in self.rendered:
-            self.rendered[key] = render(entry, self.originals.get(original_of(entry)), viewer)
+            with viewer.rendering():
+                self.rendered[key] = render(entry, self.originals.get(original_of(entry)), viewer)
         return self.rendered[key]
 
 
@@ -407,7 +425,8 @@ class SessionReader:
                 )
                 originals = _originals(batch)
                 for entry in batch:
-                    data = self.render(entry, originals.get(original_of(entry)), self.viewer)
+                    with self.viewer.rendering():
+                        data = self.render(entry, originals.get(original_of(entry)), self.viewer)
                     events.append(sse("entry", data, self._advance(entry)))
                 if len(batch) < BATCH:
                     return events
@@ -429,7 +448,8 @@ class SessionReader:
         if self.render_in_place and previous.get("formulations") != state.get("formulations"):
             linked = [e for e in self.feed.linked if self.visible(e) and not self._unseen(e)]
             if linked:
-                events.append(sse("entry", self.render_in_place(linked, self.viewer)))
+                with self.viewer.rendering():
+                    events.append(sse("entry", self.render_in_place(linked, self.viewer)))
         return events
 
     def here(self) -> list[str]:
