@@ -103,3 +103,8 @@ def test_the_page_the_earlier_fragment_and_the_stream_give_each_row_the_same_htm
                     )
                     streamed = views.render_row(full, None, viewer).strip()
                     assert streamed in (body if entry.pk >= visible[-4].pk else fragment), (user, language, entry.seq)
+
+
+def test_a_page_of_rows_reads_every_relation_the_streams_rows_read():
+    shared = {f"{name}__{nested}" if nested else name for name, n in views.ROW_SHARED.items() for nested in n or ("",)}
+    assert {*views.ROW_JOINED, *shared} == {*ENTRY_RELATED} - {"session"}
