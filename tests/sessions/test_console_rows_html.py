@@ -108,3 +108,27 @@ def test_the_page_the_earlier_fragment_and_the_stream_give_each_row_the_same_htm
 def test_a_page_of_rows_reads_every_relation_the_streams_rows_read():
     shared = {f"{name}__{nested}" if nested else name for name, n in views.ROW_SHARED.items() for nested in n or ("",)}
     assert {*views.ROW_JOINED, *shared} == {*ENTRY_RELATED} - {"session"}
+
+
+def test_the_console_reads_as_many_rows_of_every_kind_in_the_same_number_of_queries(rich, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(rich.session.get_absolute_url()).status_code == 200
+        return len(captured)
+
+    client.force_login(rich.note_taker)
+    m, s = rich.membership, rich.session
+    before = queries()
+    speaker = Participant.objects.create(negotiation=rich.negotiation, party=rich.severia, name="Ivo Petrov")
+    for n in range(5):
+        said, _ = s.record_entry(
+            membership=m(rich.note_taker), client_id=uuid.uuid4(), text=f"Line {n}.", speaker=speaker
+        )
+        said.correct(membership=m(rich.note_taker), client_id=uuid.uuid4(), text=f"Line {n}, corrected.")
+        read, _ = s.record_entry(membership=m(rich.note_taker), client_id=uuid.uuid4(), text=f"Claim {n}.")
+        reading, _ = read.correct(membership=m(rich.other_note_taker), client_id=uuid.uuid4(), text=f"Not {n}.")
+        reading.accept_reading(membership=m(rich.note_taker), client_id=uuid.uuid4())
+    assert queries() == before
