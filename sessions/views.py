@@ -119,6 +119,15 @@ def detail(request: HttpRequest, session_id: UUID) -> HttpResponse:
 # disputes or accepts are its own, and stay joined.
 ROW_SHARED = {"speaker": ("party",), "party": (), "author": (), "delegation": ("party",), "agenda_item": ()}
 ROW_JOINED = ("supersedes", "disputes__delegation__party", "accepts__delegation__party")
+# what _prefetch_rows reads: ENTRY_PREFETCH (tests/sessions/test_console_rows_html.py checks it)
+ROW_PREFETCH = (
+    "corrections",
+    "formulations__point",
+    "formulations__party",
+    "readings__delegation__party",
+    "readings__author",
+    "readings__acceptances",
+)
 
 
 def _rows(qs, session: Session) -> list[Entry]:

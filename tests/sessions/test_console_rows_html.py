@@ -108,6 +108,7 @@ def test_the_page_the_earlier_fragment_and_the_stream_give_each_row_the_same_htm
 def test_a_page_of_rows_reads_every_relation_the_streams_rows_read():
     shared = {f"{name}__{nested}" if nested else name for name, n in views.ROW_SHARED.items() for nested in n or ("",)}
     assert {*views.ROW_JOINED, *shared} == {*ENTRY_RELATED} - {"session"}
+    assert {*views.ROW_PREFETCH} == {*ENTRY_PREFETCH}
 
 
 def test_the_console_reads_as_many_rows_of_every_kind_in_the_same_number_of_queries(rich, client):
