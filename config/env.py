@@ -62,6 +62,9 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+PREPARE_AFTER = 2  # runs of a statement on one connection before the server keeps its plan
+
+
 def database_from_url(name: str, url: str, *, base_dir: Path) -> dict[str, Any]:
     """Turn ``sqlite:///path`` or ``postgres://user:pw@host:port/db`` into a
     Django ``DATABASES`` entry."""
@@ -98,6 +101,18 @@ def database_from_url(name: str, url: str, *, base_dir: Path) -> dict[str, Any]:
                 # A per-process pool: many open streams and a burst of requests wait for a
                 # connection instead of exhausting the server's max_connections.
                 options["pool"] = {"min_size": 1, "max_size": size, "timeout": 30}
+        prepared = options.pop("prepared_statements", "on")
+        if prepared not in {"on", "off"}:
+            raise SettingError(name, f"prepared_statements must be on or off, got {prepared!r}")
+        if prepared == "on":
+            # A statement the app runs again on the same connection (the access check, the API token,
+            # recording a line, a stream's read of new lines) is planned once and kept by the server:
+            # parameters travel apart from the SQL (server-side binding), and psycopg prepares a
+            # statement once it has run PREPARE_AFTER times. Planning the stream's read of new lines (16
+            # tables joined) cost more than running it. Behind a pooler that hands each transaction
+            # another server connection (PgBouncer in transaction mode), set prepared_statements=off.
+            options["server_side_binding"] = True
+            options["prepare_threshold"] = PREPARE_AFTER
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": db_name,

@@ -118,3 +118,21 @@ def test_with_https_on_pages_redirect_to_https_but_healthz_answers_load_balancer
     secure = plain.get("/login/", secure=True)
     assert secure.status_code == 200
     assert secure["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+def test_a_postgres_url_has_the_server_keep_the_plans_of_repeated_statements():
+    options = database_from_url("DATABASE_URL", "postgres://db.example/verbatim", base_dir=ROOT)["OPTIONS"]
+    assert options["server_side_binding"] is True
+    assert options["prepare_threshold"] == 2
+
+
+def test_prepared_statements_can_be_turned_off_for_a_transaction_pooler():
+    options = database_from_url(
+        "DATABASE_URL", "postgres://db.example/verbatim?prepared_statements=off", base_dir=ROOT
+    )["OPTIONS"]
+    assert "server_side_binding" not in options and "prepare_threshold" not in options
+
+
+def test_a_prepared_statements_setting_other_than_on_or_off_is_refused():
+    with pytest.raises(SettingError, match="prepared_statements must be on or off"):
+        database_from_url("DATABASE_URL", "postgres://db.example/verbatim?prepared_statements=yes", base_dir=ROOT)
