@@ -26,15 +26,17 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 
 import redis
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, prefetch_related_objects
 from django.utils import timezone, translation
 
 from negotiations.models import ApiToken, Membership
+from negotiations.rows import Reused
 from sessions.live import Cursor, _redis, hub, presence, recheck_seconds, sse
 from sessions.models import Entry, Session, Summary
 
@@ -103,10 +105,92 @@ Render = Callable[[Entry, Entry | None, Viewer], str]
 RenderInPlace = Callable[[list[Entry], Viewer], str]
 
 
+@cache
+def _of_one_entry() -> tuple[Reused, Reused, Reused]:
+    """prefetch_rows' three statements for a single entry (a feed's new line, most wake-ups),
+    compiled once."""
+    from agreements.models import Formulation
+
+    return (
+        Reused(Entry, lambda entry: Entry._default_manager.filter(supersedes_id=entry), "entry"),
+        Reused(Entry, lambda entry: Entry._default_manager.filter(disputes_id=entry), "entry"),
+        Reused(
+            Formulation,
+            lambda entry: Formulation._default_manager.filter(entry_id=entry).select_related("point", "party"),
+            "entry",
+        ),
+    )
+
+
+def prefetch_rows(entries: list[Entry]) -> None:
+    """ENTRY_PREFETCH for a page of rows (the console's) or a feed's new lines, by the rows' ids:
+    the corrections, the formulations (with their points and parties) and the other delegations'
+    readings (with their delegations, parties, authors and acceptances) of each entry, in the
+    order the ORM's prefetch gives them. The ORM's prefetch built a filtered queryset for each of
+    the hundred entries and each relation; most entries have none of them, and share one empty,
+    already evaluated, queryset."""
+    from agreements.models import Formulation
+
+    if not entries:
+        return
+    ids = [e.pk for e in entries]
+    if len(ids) == 1:
+        of_corrections, of_readings, of_formulations = _of_one_entry()
+        corrections = of_corrections(entry=ids[0])
+        readings = of_readings(entry=ids[0])
+        formulations = of_formulations(entry=ids[0])
+    else:
+        corrections = list(Entry._default_manager.filter(supersedes_id__in=ids))
+        readings = list(Entry._default_manager.filter(disputes_id__in=ids))
+        formulations = list(Formulation._default_manager.filter(entry_id__in=ids).select_related("point", "party"))
+    by_name: dict[str, dict[int, list]] = {"corrections": {}, "readings": {}, "formulations": {}}
+    for c in corrections:
+        by_name["corrections"].setdefault(c.supersedes_id, []).append(c)
+    if readings:
+        prefetch_related_objects(readings, "delegation__party", "author", "acceptances")
+    for r in readings:
+        by_name["readings"].setdefault(r.disputes_id, []).append(r)
+    for f in formulations:
+        by_name["formulations"].setdefault(f.entry_id, []).append(f)
+    models = {"corrections": Entry, "readings": Entry, "formulations": Formulation}
+    for name, found in by_name.items():
+        # none: the entry has no such rows, and filtering it finds none either
+        empty = _evaluated(models[name]._default_manager.none(), [])
+        for entry in entries:
+            rows = found.get(entry.pk)
+            # the related manager's own queryset, as the ORM's prefetch leaves it, for the few with rows
+            queryset = empty if rows is None else _evaluated(getattr(entry, name).all(), rows)
+            entry.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
+
+
+def _evaluated(queryset, rows: list):
+    """``queryset``, holding ``rows`` as if it had been read."""
+    queryset._result_cache, queryset._prefetch_done = rows, True
+    return queryset
+
+
 def _entries(**filters) -> list[Entry]:
     return list(
         Entry.objects.filter(**filters).select_related(*ENTRY_RELATED).prefetch_related(*ENTRY_PREFETCH).order_by("pk")
     )
+
+
+# The lines after a feed's newest one, with what their rows show: read at every wake-up of every
+# feed, the same query with other values, compiled once (negotiations/rows.py, Reused).
+_NEW_ENTRIES = Reused(
+    Entry,
+    lambda session_id, after: (
+        Entry.objects.filter(session_id=session_id, pk__gt=after).select_related(*ENTRY_RELATED).order_by("pk")
+    ),
+    "session_id",
+    "after",
+)
+
+
+def _new_entries(session_id: int, after: int) -> list[Entry]:
+    entries = _NEW_ENTRIES(session_id=session_id, after=after)
+    prefetch_rows(entries)
+    return entries
 
 
 def original_of(entry: Entry) -> int | None:
@@ -185,7 +269,7 @@ class SessionFeed:
                 recent = Entry.objects.filter(session_id=self.session_id).order_by("-pk").values_list("pk", flat=True)
                 recent = list(recent[: PRELOAD + 1])
                 self.base_pk = 0 if len(recent) <= PRELOAD else recent[0]
-            new = _entries(session_id=self.session_id, pk__gt=self.high_pk)
+            new = _new_entries(self.session_id, self.high_pk)
             originals = _originals(new)
             self.originals.update(originals)
             # A corrected or disputed entry now renders differently: forget its cached rows, and

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Max, Q, prefetch_related_objects
+from django.db.models import Max, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -36,7 +36,7 @@ from sessions.models import (
     Summary,
 )
 from sessions.services import session_close, session_reopen
-from sessions.streams import ENTRY_PREFETCH, ENTRY_RELATED, SessionReader, Viewer, pending_lines
+from sessions.streams import ENTRY_PREFETCH, ENTRY_RELATED, SessionReader, Viewer, pending_lines, prefetch_rows
 
 KEYS = [
     ("Enter", gettext_lazy("store the line as an entry")),
@@ -119,7 +119,7 @@ def detail(request: HttpRequest, session_id: UUID) -> HttpResponse:
 # disputes or accepts are its own, and stay joined.
 ROW_SHARED = {"speaker": ("party",), "party": (), "author": (), "delegation": ("party",), "agenda_item": ()}
 ROW_JOINED = ("supersedes", "disputes__delegation__party", "accepts__delegation__party")
-# what _prefetch_rows reads: ENTRY_PREFETCH (tests/sessions/test_console_rows_html.py checks it)
+# what prefetch_rows reads: ENTRY_PREFETCH (tests/sessions/test_console_rows_html.py checks it)
 ROW_PREFETCH = (
     "corrections",
     "formulations__point",
@@ -140,45 +140,8 @@ def _rows(qs, session: Session) -> list[Entry]:
         entry.session = session
     ordered = [rows[pk] for pk in ids]
     attach_related(ordered, ROW_SHARED)
-    _prefetch_rows(ordered)
+    prefetch_rows(ordered)
     return ordered
-
-
-def _prefetch_rows(entries: list[Entry]) -> None:
-    """ENTRY_PREFETCH for a page of rows, by the rows' ids: the corrections, the formulations
-    (with their points and parties) and the other delegations' readings (with their delegations,
-    parties, authors and acceptances) of each entry, in the order the ORM's prefetch gives them.
-    The ORM's prefetch built a filtered queryset for each of the hundred entries and each
-    relation; most entries have none of them, and share one empty, already evaluated, queryset."""
-    from agreements.models import Formulation
-
-    if not entries:
-        return
-    ids = [e.pk for e in entries]
-    by_name: dict[str, dict[int, list]] = {"corrections": {}, "readings": {}, "formulations": {}}
-    for c in Entry._default_manager.filter(supersedes_id__in=ids):
-        by_name["corrections"].setdefault(c.supersedes_id, []).append(c)
-    readings = list(Entry._default_manager.filter(disputes_id__in=ids))
-    prefetch_related_objects(readings, "delegation__party", "author", "acceptances")
-    for r in readings:
-        by_name["readings"].setdefault(r.disputes_id, []).append(r)
-    for f in Formulation._default_manager.filter(entry_id__in=ids).select_related("point", "party"):
-        by_name["formulations"].setdefault(f.entry_id, []).append(f)
-    models = {"corrections": Entry, "readings": Entry, "formulations": Formulation}
-    for name, found in by_name.items():
-        # none: the entry has no such rows, and filtering it finds none either
-        empty = _evaluated(models[name]._default_manager.none(), [])
-        for entry in entries:
-            rows = found.get(entry.pk)
-            # the related manager's own queryset, as the ORM's prefetch leaves it, for the few with rows
-            queryset = empty if rows is None else _evaluated(getattr(entry, name).all(), rows)
-            entry.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
-
-
-def _evaluated(queryset, rows: list):
-    """``queryset``, holding ``rows`` as if it had been read."""
-    queryset._result_cache, queryset._prefetch_done = rows, True
-    return queryset
 
 
 def _visible_entry(visible, public_id: str | None) -> Entry | None:

@@ -62,6 +62,19 @@ def test_the_app_runs_on_sqlite_with_in_process_jobs_and_the_demo_loads_twice(tm
     )
     assert "checked: True datetime Republic of Aurelia True False True UUID" in checked, checked
 
+    # a feed's read of new lines, compiled once (Reused), builds SQLite's rows as the ORM does
+    read = manage(
+        "shell",
+        "-c",
+        "from sessions.models import Entry, Session; from sessions.streams import _new_entries, ENTRY_RELATED; "
+        "s = Session.objects.get(number=1); orm = list(Entry.objects.filter(session=s).select_related(*ENTRY_RELATED)"
+        ".order_by('pk')); ours = _new_entries(s.pk, 0); again = _new_entries(s.pk, ours[-2].pk); "
+        "same = [(e.pk, e.created_at, e.client_id, e.delegation.party.name, e.author.username) for e in ours] == "
+        "[(e.pk, e.created_at, e.client_id, e.delegation.party.name, e.author.username) for e in orm]; "
+        "print('read:', len(ours) > 5, same, [e.pk for e in again] == [ours[-1].pk], type(ours[0].created_at).__name__)",
+    )
+    assert "read: True True True datetime" in read, read
+
     # only staff see which parts answer, and how (anonymous callers see up or down)
     staff_session = manage(
         "shell",
