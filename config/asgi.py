@@ -17,9 +17,12 @@ no response and none of the handler's tasks)."""
 
 import os
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
-from asgiref.sync import SyncToAsync
-from django.core.asgi import get_asgi_application
+import django
+from asgiref.sync import SyncToAsync, ThreadSensitiveContext
+from django.core.handlers.asgi import ASGIHandler
 
 from config.startup import run_or_explain
 from sessions import sse
@@ -28,7 +31,57 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 STREAM_PATHS = re.compile(r"^/(?:api/v1/sessions/[^/]+/events|sessions/[^/]+/stream)$")
 
-django_application = run_or_explain(get_asgi_application)
+KEPT_THREADS = 32  # idle request threads kept at most; a burst beyond it starts threads as before
+
+
+class KeptThreadsHandler(ASGIHandler):
+    """Django's ASGI handler, each request's synchronous work on a thread of its own as before, the
+    thread taken from those of ended requests when one is idle. Django's database connections,
+    active language and time zone are per thread: each request sets its own, and gives its
+    connection back when it ends, as under a WSGI server whose threads serve request after request."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._idle: list[ThreadPoolExecutor] = []
+        self._lock = threading.Lock()
+
+    def _take(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="request")
+
+    def _give_back(self, executor: ThreadPoolExecutor) -> None:
+        with self._lock:
+            if len(self._idle) < KEPT_THREADS:
+                self._idle.append(executor)
+                return
+        executor.shutdown(wait=False)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        executor = self._take()
+        context = ThreadSensitiveContext(executor=executor)
+        kept = False
+        try:
+            async with context:
+                try:
+                    await self.handle(scope, receive, send)
+                finally:
+                    # a stream's view lets go of its thread (release_request_thread): that one is not kept
+                    kept = SyncToAsync.context_to_thread_executor.get(context) is executor
+        finally:
+            if kept:
+                self._give_back(executor)
+
+
+def _application() -> KeptThreadsHandler:
+    django.setup(set_prefix=False)
+    return KeptThreadsHandler()
+
+
+django_application = run_or_explain(_application)
 
 
 def release_request_thread() -> None:

@@ -1,0 +1,107 @@
+"""Requests run their synchronous work on threads kept from ended requests (config/asgi.py,
+``KeptThreadsHandler``), as a WSGI server's worker threads serve request after request: nothing a
+request sets on its thread may reach the next one."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+from django.core.signals import request_started
+
+from config.asgi import KEPT_THREADS, django_application
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def get(path: str, language: str) -> dict:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver"), (b"accept-language", language.encode())],
+        "client": ("127.0.0.1", 5000),
+        "server": ("testserver", 80),
+    }
+
+
+async def answer(path: str, language: str = "en") -> tuple[int, str]:
+    sent: list[dict] = []
+    done = asyncio.Event()
+    delivered = False
+
+    async def receive() -> dict:
+        nonlocal delivered
+        if not delivered:
+            delivered = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await done.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    await django_application(get(path, language), receive, send)
+    done.set()
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return sent[0]["status"], body.decode()
+
+
+def threads_of_requests(run) -> list[threading.Thread]:
+    """The thread each request started on (the Thread objects: an ended thread's number may be reused)."""
+    seen: list[threading.Thread] = []
+
+    def note(**kwargs) -> None:
+        seen.append(threading.current_thread())
+
+    request_started.connect(note, weak=False)
+    try:
+        run()
+    finally:
+        request_started.disconnect(note)
+    return seen
+
+
+def test_requests_one_after_another_run_on_one_kept_thread():
+    async def three() -> None:
+        for _ in range(3):
+            assert (await answer("/login/"))[0] == 200
+
+    seen = threads_of_requests(lambda: asyncio.run(three()))
+    assert len(seen) == 3 and seen[0] is seen[1] is seen[2]
+    assert threading.current_thread() not in seen  # not the event loop's
+
+
+def test_requests_at_the_same_time_each_have_a_thread_of_their_own():
+    async def together() -> None:
+        answers = await asyncio.gather(*(answer("/login/") for _ in range(KEPT_THREADS + 8)))
+        assert {status for status, _ in answers} == {200}
+
+    seen = threads_of_requests(lambda: asyncio.run(together()))
+    assert len(seen) == KEPT_THREADS + 8 and len({id(thread) for thread in seen}) == KEPT_THREADS + 8
+
+
+def test_a_requests_language_does_not_reach_the_next_request_on_the_same_thread():
+    async def french_then_english() -> tuple[str, str]:
+        _, french = await answer("/login/", "fr")
+        _, english = await answer("/login/", "en")
+        return french, english
+
+    french, english = [], []
+
+    def run() -> None:
+        f, e = asyncio.run(french_then_english())
+        french.append(f)
+        english.append(e)
+
+    seen = threads_of_requests(run)
+    assert seen[0] is seen[1]  # the same thread served both
+    assert 'lang="fr"' in french[0]
+    assert 'lang="en"' in english[0]
