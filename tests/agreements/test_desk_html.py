@@ -1,11 +1,11 @@
 """The desk's page reads the same however its rows are built: the whole page
 of a negotiation with a point in every state (agreed with a language version
-that is not, agreed ad referendum with a capital's confirmation noted,
-a consent noted and awaiting its party (ad referendum or not), bracketed by two parties, proposed
-in French, withdrawn, with no formulation yet) is pinned in English and
-French for a member of each delegation and a reviewer, as is the filtered
-grid htmx asks for; and the page reads as many points in the same number of
-queries."""
+that is not, agreed by other hands, agreed ad referendum with a capital's
+confirmation noted, a consent noted and awaiting its party (ad referendum or
+not), bracketed by two parties, proposed in French, withdrawn, with no
+formulation yet) is pinned in English and French for a member of each
+delegation and a reviewer, as is the filtered grid htmx asks for; and the page
+reads as many points in the same number of queries."""
 
 from __future__ import annotations
 
@@ -63,6 +63,11 @@ def desk(world):
     agreed.add_version(text="Квоты устанавливаются ежегодно.", language="ru", membership=aurelian)
     agreed.agree(parties=[w.aurelia, w.severia], membership=aurelian, session=w.session)
     agreed.agree(parties=[w.severia], membership=severian, session=w.session)
+
+    buoys = Point.open(negotiation=w.negotiation, title="Buoys")  # agreed as Quotas was, by other hands
+    buoys_text = buoys.propose(text="Buoys mark the channel.", party=w.aurelia, membership=severian)
+    buoys_text.agree(parties=[w.severia], membership=severian)
+    buoys_text.agree(parties=[w.aurelia], membership=m(w.head))
 
     light = Point.open(negotiation=w.negotiation, title="Lighthouse")
     adref = light.propose(text="Kel Light burns all night.", party=w.aurelia, membership=aurelian)
