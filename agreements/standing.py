@@ -91,6 +91,16 @@ class PointStanding:
         )
 
     @property
+    def consent_cells_key(self) -> tuple:
+        """What the desk's grid shows of this point's consents, for rows that
+        show the same to be rendered once: each party's state and who
+        confirmed it. A consent noted, or awaiting its capital, may carry a
+        form for this very text: a row with one is its own."""
+        if any(c.state not in ("agreed", "none") for c in self.consents):
+            return ("text", self.current.pk)
+        return tuple((c.state, c.recorded_by) for c in self.consents)
+
+    @property
     def parties_involved(self) -> set[int]:
         return {f.party_id for f in self.positions} | ({self.current.party_id} if self.current else set())
 
