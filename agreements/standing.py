@@ -142,13 +142,40 @@ def _read(negotiation: Negotiation) -> tuple[list[Party], list[Formulation], lis
     formulations = list(Formulation.objects.filter(point__negotiation=negotiation).order_by("created_at", "pk"))
     # a negotiation's few parties and sessions, each shared by many formulations
     attach_related(formulations, {"party": (), "session": (), "version_of": ()})
-    events = list(
-        Agreement.objects.filter(formulation__point__negotiation=negotiation)
-        .select_related("session", "delegation__party", "recorded_by")
-        .prefetch_related("parties")
-        .order_by("recorded_at", "pk")
-    )
+    events = list(Agreement.objects.filter(formulation__point__negotiation=negotiation).order_by("recorded_at", "pk"))
+    # the few sessions, delegations and people that record thousands of events
+    attach_related(events, {"session": (), "delegation": ("party",), "recorded_by": ()})
+    _attach_parties(negotiation, events, parties)
     return parties, formulations, events
+
+
+def _attach_parties(negotiation: Negotiation, events: list[Agreement], parties: list[Party]) -> None:
+    """Each event's parties (``event.parties.all()``), read in one query for
+    all the events and given as the negotiation's own party rows, in their
+    order: the ORM's prefetch built a filtered queryset and new party rows for
+    each event. Events that name the same parties share one queryset, already
+    read."""
+    if not events:
+        return
+    named: dict[int, list[int]] = {}
+    through = Agreement.parties.through.objects.filter(agreement__formulation__point__negotiation=negotiation)
+    for agreement_id, party_id in through.values_list("agreement_id", "party_id"):
+        named.setdefault(agreement_id, []).append(party_id)
+    rows = {p.pk: p for p in parties}
+    missing = {pk for ids in named.values() for pk in ids} - rows.keys()
+    order = {pk: at for at, pk in enumerate(rows)}
+    if missing:  # a party the negotiation no longer lists, after its own, by name as the prefetch gives them
+        others = Party._default_manager.filter(pk__in=missing)
+        rows |= {p.pk: p for p in others}
+        order |= {p.pk: len(order) + at for at, p in enumerate(others)}
+    shared: dict[tuple[int, ...], object] = {}
+    for event in events:
+        ids = tuple(sorted(named.get(event.pk, ()), key=order.__getitem__))
+        if ids not in shared:
+            queryset = Party._default_manager.all()
+            queryset._result_cache, queryset._prefetch_done = [rows[pk] for pk in ids], True
+            shared[ids] = queryset
+        event.__dict__.setdefault("_prefetched_objects_cache", {})["parties"] = shared[ids]
 
 
 def point_standings(negotiation: Negotiation) -> list[PointStanding]:
