@@ -164,10 +164,10 @@ def _attach_parties(negotiation: Negotiation, events: list[Agreement], parties: 
     rows = {p.pk: p for p in parties}
     missing = {pk for ids in named.values() for pk in ids} - rows.keys()
     order = {pk: at for at, pk in enumerate(rows)}
-    if missing:  # a party the negotiation no longer lists, after its own, by name as the prefetch gives them
-        others = Party._default_manager.filter(pk__in=missing)
-        rows |= {p.pk: p for p in others}
-        order |= {p.pk: len(order) + at for at, p in enumerate(others)}
+    if missing:  # a party the negotiation does not list: all of them in the order the ORM's prefetch gives
+        found = list(Party._default_manager.filter(pk__in=missing | rows.keys()))
+        order = {p.pk: at for at, p in enumerate(found)}
+        rows = {p.pk: rows.get(p.pk, p) for p in found}
     shared: dict[tuple[int, ...], object] = {}
     for event in events:
         ids = tuple(sorted(named.get(event.pk, ()), key=order.__getitem__))

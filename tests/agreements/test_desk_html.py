@@ -143,3 +143,16 @@ def test_the_desk_reads_as_many_points_in_the_same_number_of_queries(desk, clien
         formulation.add_version(text=f"Texte {n}.", language="fr", membership=m)
         formulation.agree(parties=[desk.aurelia, desk.severia], membership=m, ad_referendum=n % 2 == 0)
     assert queries() == before
+
+
+def test_the_desk_reads_each_events_parties_as_the_orm_gives_them_even_a_party_the_negotiation_does_not_list(desk):
+    from agreements.models import Agreement
+    from agreements.standing import _read
+
+    stray = Agreement.objects.filter(formulation__point__negotiation=desk.negotiation).first()
+    stray.parties.add(desk.borealis)
+    _, _, events = _read(desk.negotiation)
+    assert len(events) > 5
+    for event in events:
+        assert list(event.parties.all()) == list(Agreement.objects.get(pk=event.pk).parties.all())
+    assert desk.borealis in next(e for e in events if e.pk == stray.pk).parties.all()
