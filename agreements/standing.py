@@ -134,10 +134,12 @@ def _point_urls():
     return lambda point: address.replace(marker, str(point.public_id))
 
 
-def _read(negotiation: Negotiation) -> tuple[list[Party], list[Formulation], list[Agreement]]:
-    """A negotiation's parties, its formulations (oldest first) and their
-    agreement events (oldest first), read once for both the standings and
-    the progress replay."""
+def _read(
+    negotiation: Negotiation,
+) -> tuple[list[Party], list[Formulation], list[Agreement], dict[int, list[int]]]:
+    """A negotiation's parties, its formulations (oldest first), their
+    agreement events (oldest first) and each event's parties' ids, read once
+    for both the standings and the progress replay."""
     parties = list(negotiation.parties.all())
     formulations = list(Formulation.objects.filter(point__negotiation=negotiation).order_by("created_at", "pk"))
     # a negotiation's few parties and sessions, each shared by many formulations
@@ -145,18 +147,17 @@ def _read(negotiation: Negotiation) -> tuple[list[Party], list[Formulation], lis
     events = list(Agreement.objects.filter(formulation__point__negotiation=negotiation).order_by("recorded_at", "pk"))
     # the few sessions, delegations and people that record thousands of events
     attach_related(events, {"session": (), "delegation": ("party",), "recorded_by": ()})
-    _attach_parties(negotiation, events, parties)
-    return parties, formulations, events
+    return parties, formulations, events, _attach_parties(negotiation, events, parties)
 
 
-def _attach_parties(negotiation: Negotiation, events: list[Agreement], parties: list[Party]) -> None:
+def _attach_parties(negotiation: Negotiation, events: list[Agreement], parties: list[Party]) -> dict[int, list[int]]:
     """Each event's parties (``event.parties.all()``), read in one query for
     all the events and given as the negotiation's own party rows, in their
     order: the ORM's prefetch built a filtered queryset and new party rows for
     each event. Events that name the same parties share one queryset, already
-    read."""
+    read. Returns each event's parties' ids."""
     if not events:
-        return
+        return {}
     named: dict[int, list[int]] = {}
     through = Agreement.parties.through.objects.filter(agreement__formulation__point__negotiation=negotiation)
     for agreement_id, party_id in through.values_list("agreement_id", "party_id"):
@@ -176,10 +177,12 @@ def _attach_parties(negotiation: Negotiation, events: list[Agreement], parties: 
             queryset._result_cache, queryset._prefetch_done = [rows[pk] for pk in ids], True
             shared[ids] = queryset
         event.__dict__.setdefault("_prefetched_objects_cache", {})["parties"] = shared[ids]
+    return named
 
 
 def point_standings(negotiation: Negotiation) -> list[PointStanding]:
-    return _standings(negotiation, *_read(negotiation))
+    parties, formulations, events, _ = _read(negotiation)
+    return _standings(negotiation, parties, formulations, events)
 
 
 def progress_by_session(negotiation: Negotiation) -> list[dict[str, object]]:
@@ -191,8 +194,11 @@ def progress_by_session(negotiation: Negotiation) -> list[dict[str, object]]:
 def desk_standing(negotiation: Negotiation) -> tuple[list[PointStanding], list[dict[str, object]]]:
     """``point_standings`` and ``progress_by_session`` together, from one
     read of the formulations and events."""
-    read = _read(negotiation)
-    return _standings(negotiation, *read), _progress(negotiation, *read)
+    parties, formulations, events, event_parties = _read(negotiation)
+    return (
+        _standings(negotiation, parties, formulations, events),
+        _progress(negotiation, parties, formulations, events, event_parties),
+    )
 
 
 def _standings(
@@ -259,7 +265,11 @@ def _standings(
 
 
 def _progress(
-    negotiation: Negotiation, parties: list[Party], formulations: list[Formulation], events: list[Agreement]
+    negotiation: Negotiation,
+    parties: list[Party],
+    formulations: list[Formulation],
+    events: list[Agreement],
+    event_parties: dict[int, list[int]],
 ) -> list[dict[str, object]]:
     party_ids = {p.pk for p in parties}
     originals = [f for f in formulations if f.version_of_id is None]
@@ -281,7 +291,7 @@ def _progress(
             if e.kind == Agreement.Kind.REOPENED:
                 consent.pop(e.formulation_id, None)
             elif e.kind == Agreement.Kind.AGREED and e.binding:
-                consent.setdefault(e.formulation_id, set()).update(p.pk for p in e.parties.all())
+                consent.setdefault(e.formulation_id, set()).update(event_parties.get(e.pk, ()))
         by_point: dict[int, list[Formulation]] = {}
         for f in seen:  # each point's formulations, in the order they were made
             by_point.setdefault(f.point_id, []).append(f)

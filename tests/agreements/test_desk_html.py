@@ -151,8 +151,9 @@ def test_the_desk_reads_each_events_parties_as_the_orm_gives_them_even_a_party_t
 
     stray = Agreement.objects.filter(formulation__point__negotiation=desk.negotiation).first()
     stray.parties.add(desk.borealis)
-    _, _, events = _read(desk.negotiation)
+    _, _, events, event_parties = _read(desk.negotiation)
     assert len(events) > 5
     for event in events:
         assert list(event.parties.all()) == list(Agreement.objects.get(pk=event.pk).parties.all())
+        assert sorted(event_parties.get(event.pk, [])) == sorted(p.pk for p in event.parties.all())
     assert desk.borealis in next(e for e in events if e.pk == stray.pk).parties.all()
