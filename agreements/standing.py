@@ -172,8 +172,8 @@ def _attach_parties(negotiation: Negotiation, events: list[Agreement], parties: 
     shared: dict[tuple[int, ...], object] = {}
     for event in events:
         ids = tuple(sorted(named.get(event.pk, ()), key=order.__getitem__))
-        if ids not in shared:
-            queryset = Party._default_manager.all()
+        if ids not in shared:  # these parties, already read: filtered further, it still finds only them
+            queryset = Party._default_manager.filter(pk__in=ids)
             queryset._result_cache, queryset._prefetch_done = [rows[pk] for pk in ids], True
             shared[ids] = queryset
         event.__dict__.setdefault("_prefetched_objects_cache", {})["parties"] = shared[ids]

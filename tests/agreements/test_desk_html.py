@@ -156,4 +156,8 @@ def test_the_desk_reads_each_events_parties_as_the_orm_gives_them_even_a_party_t
     for event in events:
         assert list(event.parties.all()) == list(Agreement.objects.get(pk=event.pk).parties.all())
         assert sorted(event_parties.get(event.pk, [])) == sorted(p.pk for p in event.parties.all())
+        # asked further, an event's parties are still only its own
+        everyone = [desk.aurelia.pk, desk.severia.pk, desk.borealis.pk]
+        assert list(event.parties.filter(pk__in=everyone)) == list(event.parties.all())
+        assert event.parties.count() == len(event_parties.get(event.pk, []))
     assert desk.borealis in next(e for e in events if e.pk == stray.pk).parties.all()
