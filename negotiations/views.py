@@ -29,10 +29,10 @@ def index(request: HttpRequest) -> HttpResponse:
 def detail(request: HttpRequest, negotiation_id: UUID) -> HttpResponse:
     """The head of delegation's desk: every point's status and current words,
     who has consented, open brackets, and progress session by session."""
-    from agreements.standing import POINT_STATUSES, point_standings, progress_by_session, progress_chart
+    from agreements.standing import POINT_STATUSES, desk_standing, progress_chart
 
     negotiation, access = get_for_user(request.user, Negotiation, negotiation_id)
-    standings = point_standings(negotiation)
+    standings, progress = desk_standing(negotiation)
     sessions = list(negotiation.sessions.all())
     status = request.GET.get("status", "")
     party = request.GET.get("party", "")
@@ -44,7 +44,6 @@ def detail(request: HttpRequest, negotiation_id: UUID) -> HttpResponse:
         and (not party or any(str(f.party.public_id) == party for f in s.positions))
         and (not session or (s.last_session and str(s.last_session.public_id) == session))
     ]
-    progress = progress_by_session(negotiation)
     membership = access.membership
     context = {
         "negotiation": negotiation,
