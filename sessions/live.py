@@ -27,7 +27,7 @@ import random
 import signal
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 import redis
@@ -68,6 +68,30 @@ class Cursor:
         return f"{self.record}.{self.internal}"
 
 
+def _set_events(events: list[asyncio.Event]) -> None:
+    for event in events:
+        event.set()
+
+
+def _set_all(waiters: Iterable[tuple[asyncio.AbstractEventLoop, asyncio.Event]]) -> None:
+    """Set each waiter's event on its loop: at once on the loop this thread runs (the Redis
+    listener's), with one call per loop from any other thread. One call_soon_threadsafe per
+    stream wrote to the loop's wake-up pipe once per stream: 1,000 writes for one line."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Event]] = {}
+    for loop, event in waiters:
+        by_loop.setdefault(loop, []).append(event)
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    for loop, events in by_loop.items():
+        if loop is running:
+            _set_events(events)
+        else:
+            with contextlib.suppress(RuntimeError):  # loop already closed
+                loop.call_soon_threadsafe(_set_events, events)
+
+
 class Hub:
     """In-process registry of streams waiting for news of a session."""
 
@@ -92,9 +116,7 @@ class Hub:
         with self._lock:
             self._generations[session_key] = self._generations.get(session_key, 0) + 1
             waiters = list(self._waiters.get(session_key, ()))
-        for loop, event in waiters:
-            with contextlib.suppress(RuntimeError):  # loop already closed
-                loop.call_soon_threadsafe(event.set)
+        _set_all(waiters)
 
     def revocations(self, user_id: int) -> int:
         """How many times this user's access may have changed (deactivated,
@@ -110,9 +132,7 @@ class Hub:
         with self._lock:
             self._revocations[user_id] = self._revocations.get(user_id, 0) + 1
             waiters = [w for ws in self._waiters.values() for w in ws]
-        for loop, event in waiters:
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(event.set)
+        _set_all(waiters)
 
     def wake_all(self) -> None:
         with self._lock:

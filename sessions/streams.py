@@ -254,6 +254,8 @@ class SessionFeed:
 
     async def refresh(self) -> None:
         generation = hub.generation(self.session_key)
+        if generation == self.generation:  # read already, by the stream woken before this one
+            return
         async with self.lock:
             if generation == self.generation:
                 return
