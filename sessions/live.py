@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import redis
 import redis.asyncio as aioredis
 from django.conf import settings
+from django.core.signals import request_finished, request_started
 
 log = logging.getLogger(__name__)
 
@@ -231,8 +232,40 @@ def _redis() -> redis.Redis:
     return _sync_redis[1]
 
 
+# The sessions a request changed, told once its answer has gone out: the author is answered before
+# the process wakes its streams (at 1,000 readers, sending them the line took the loop 50 ms, and the
+# author's answer waited behind it). Per thread: a request's synchronous work, its request-started
+# and request-finished signals run on its own thread. Outside a request (a job, a command) there is
+# none, and a change is told at once.
+_told_after_answer = threading.local()
+
+
+def _request_started(**kwargs) -> None:
+    _told_after_answer.sessions = set()
+
+
+def _request_finished(**kwargs) -> None:
+    changed = getattr(_told_after_answer, "sessions", None)
+    _told_after_answer.sessions = None
+    for session_key in sorted(changed or ()):
+        _publish(session_key)
+
+
+request_started.connect(_request_started, dispatch_uid="verbatim-live-request-started")
+request_finished.connect(_request_finished, dispatch_uid="verbatim-live-request-finished")
+
+
 def notify(session_key: str) -> None:
-    """Say that a session changed. Call it after the transaction commits."""
+    """Say that a session changed. Call it after the transaction commits. In a request, it is said
+    when the request's answer has gone out."""
+    changed = getattr(_told_after_answer, "sessions", None)
+    if changed is not None:
+        changed.add(session_key)
+        return
+    _publish(session_key)
+
+
+def _publish(session_key: str) -> None:
     if settings.REDIS_URL:
         try:
             _redis().publish(f"{CHANNEL_PREFIX}{session_key}", "1")
