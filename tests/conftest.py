@@ -151,6 +151,24 @@ def new_client_id() -> str:
     return str(uuid.uuid4())
 
 
+def asgi_get(path: str, headers: dict[str, str] | None = None) -> dict:
+    """The ASGI scope of a GET of ``path`` from 127.0.0.1, for driving config.asgi in-process."""
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"127.0.0.1"), *((k.lower().encode(), v.encode()) for k, v in (headers or {}).items())],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+    }
+
+
 def url_of_test_database(query: str = "") -> str:
     """DATABASE_URL for another process (a worker, a server) to use the test database."""
     from django.db import connection

@@ -11,25 +11,9 @@ import pytest
 from django.core.signals import request_started
 
 from config.asgi import KEPT_THREADS, django_application
+from tests.conftest import asgi_get
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def get(path: str, language: str) -> dict:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"testserver"), (b"accept-language", language.encode())],
-        "client": ("127.0.0.1", 5000),
-        "server": ("testserver", 80),
-    }
 
 
 async def answer(path: str, language: str = "en") -> tuple[int, str]:
@@ -48,7 +32,7 @@ async def answer(path: str, language: str = "en") -> tuple[int, str]:
     async def send(message: dict) -> None:
         sent.append(message)
 
-    await django_application(get(path, language), receive, send)
+    await django_application(asgi_get(path, {"Accept-Language": language}), receive, send)
     done.set()
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return sent[0]["status"], body.decode()

@@ -17,6 +17,7 @@ from django.http import HttpRequest, StreamingHttpResponse
 from negotiations.models import ApiToken
 from sessions.sse import JOINING
 from sessions.streams import SessionReader
+from tests.conftest import asgi_get
 from tests.scene import build_scene
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -27,29 +28,12 @@ def scene(world):
     return build_scene(world)
 
 
-def stream_scope(path: str, headers: dict[str, str]) -> dict:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"127.0.0.1"), *((k.lower().encode(), v.encode()) for k, v in headers.items())],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8000),
-    }
-
-
 async def open_streams(path: str, headers: dict[str, str], count: int, entries: int) -> list[ApplicationCommunicator]:
     from config.asgi import application
 
     streams = []
     for _ in range(count):
-        stream = ApplicationCommunicator(application, stream_scope(path, headers))
+        stream = ApplicationCommunicator(application, asgi_get(path, headers))
         await stream.send_input({"type": "http.request", "body": b"", "more_body": False})
         start = await stream.receive_output(10)
         assert start["type"] == "http.response.start" and start["status"] == 200, start
@@ -168,7 +152,7 @@ def test_a_console_stream_handed_over_still_sends_its_rows_in_the_language_it_wa
     async def first_rows() -> str:
         from config.asgi import application
 
-        stream = ApplicationCommunicator(application, stream_scope(path, {"Cookie": cookie}))
+        stream = ApplicationCommunicator(application, asgi_get(path, {"Cookie": cookie}))
         await stream.send_input({"type": "http.request", "body": b"", "more_body": False})
         assert (await stream.receive_output(10))["status"] == 200
         received = b""
