@@ -1,14 +1,14 @@
 """The ASGI application.
 
-Django runs each request in its own thread-sensitive context, with a thread
-of its own for the synchronous middleware and code the request calls, and
-ends that thread when the response has been sent: for a live stream, when
-the stream closes, one idle thread per open reader. A stream's synchronous
-work (middleware, the access check) is over once its response starts, so
-at that moment the stream's thread is let go; the open stream then waits on
-the event loop alone. Joins keep a thread each while they are served, so
-1,000 readers arriving at once are served in parallel, not one after
-another (docs/PERFORMANCE.md).
+Each request's synchronous work (the middleware, the view) runs on a thread of
+its own, as in Django's handler; the thread is kept when the request ends, for
+the next one (``KeptThreadsHandler``), where Django started a thread for each
+request and another to join it. A stream's synchronous work (middleware, the
+access check) is over once its response starts, so at that moment the
+stream's thread is let go, and not kept; the open stream then waits on the
+event loop alone. Joins have a thread each while they are served, so 1,000
+readers arriving at once are served in parallel, not one after another
+(docs/PERFORMANCE.md).
 
 Once Django has sent a stream's status and headers it lets go of the request
 altogether: the view hands the stream's body over, and ``sessions/sse.py``
@@ -94,9 +94,9 @@ django_application = run_or_explain(_application)
 
 
 def release_request_thread() -> None:
-    """End the current request's thread-sensitive thread now rather than when the response ends.
-    Should the request need one again (closing the response), asgiref starts another, which
-    Django ends with the request as usual."""
+    """End the current request's thread-sensitive thread now rather than when the response ends (it
+    is not kept for another request). Should the request need one again (closing the response),
+    asgiref starts another, which ends once the request's context has gone."""
     context = SyncToAsync.thread_sensitive_context.get(None)
     executor = SyncToAsync.context_to_thread_executor.pop(context, None) if context is not None else None
     if executor is not None:
