@@ -232,16 +232,21 @@ def _redis() -> redis.Redis:
     return _sync_redis[1]
 
 
-# The sessions a request changed, told once its answer has gone out: the author is answered before
-# the process wakes its streams (at 1,000 readers, sending them the line took the loop 50 ms, and the
-# author's answer waited behind it). Per thread: a request's synchronous work, its request-started
-# and request-finished signals run on its own thread. Outside a request (a job, a command) there is
-# none, and a change is told at once.
+# The sessions an API request changed, told once its answer has gone out: the author is answered
+# before the process wakes its streams (at 1,000 readers, sending them the line took the loop 50 ms,
+# and the author's answer waited behind it). Per thread: a request's synchronous work, its
+# request-started and request-finished signals run on its own thread. A console's requests tell at
+# once, as before: a console's page takes the live update of a change before the answer to it, and
+# telling later let an update land on a tick box just clicked
+# (tests/browser/test_console_work_in_progress.py). Outside a request (a job, a command), at once.
 _told_after_answer = threading.local()
+API_PREFIX = "/api/"
 
 
 def _request_started(**kwargs) -> None:
-    _told_after_answer.sessions = set()
+    scope, environ = kwargs.get("scope"), kwargs.get("environ")
+    path = scope.get("path", "") if scope else (environ or {}).get("PATH_INFO", "")
+    _told_after_answer.sessions = set() if path.startswith(API_PREFIX) else None
 
 
 def _request_finished(**kwargs) -> None:
@@ -256,8 +261,8 @@ request_finished.connect(_request_finished, dispatch_uid="verbatim-live-request-
 
 
 def notify(session_key: str) -> None:
-    """Say that a session changed. Call it after the transaction commits. In a request, it is said
-    when the request's answer has gone out."""
+    """Say that a session changed. Call it after the transaction commits. In an API request, it is
+    said when the request's answer has gone out."""
     changed = getattr(_told_after_answer, "sessions", None)
     if changed is not None:
         changed.add(session_key)

@@ -1,6 +1,6 @@
-"""A request that changes a session says so once its answer has gone out (sessions/live.py): the
-author is answered before the process wakes the session's streams. Outside a request (a job, a
-command) a change is said at once."""
+"""An API request that changes a session says so once its answer has gone out (sessions/live.py):
+the author is answered before the process wakes the session's streams. A console's request, and a
+change outside a request (a job, a command), say so at once."""
 
 from __future__ import annotations
 
@@ -36,8 +36,8 @@ def listening():
     client.close()
 
 
-def test_a_change_in_a_request_is_said_when_the_request_has_finished(listening):
-    request_started.send(sender=None)
+def test_a_change_in_an_api_request_is_said_when_the_request_has_finished(listening):
+    request_started.send(sender=None, scope={"type": "http", "path": "/api/v1/sessions/x/entries"})
     try:
         notify("told-after")
         notify("told-after")  # a request that changed the session twice wakes its streams once
@@ -45,6 +45,16 @@ def test_a_change_in_a_request_is_said_when_the_request_has_finished(listening):
     finally:
         request_finished.send(sender=None)
     assert listening(2) == [b"1"]
+
+
+def test_a_change_in_a_consoles_request_is_said_at_once(listening):
+    request_started.send(sender=None, environ={"PATH_INFO": "/sessions/x/entries"})
+    try:
+        notify("told-after")
+        assert listening(2) == [b"1"]
+    finally:
+        request_finished.send(sender=None)
+    assert listening(0.3) == []
 
 
 def test_a_change_outside_a_request_is_said_at_once(listening):
