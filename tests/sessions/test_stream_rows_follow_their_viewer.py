@@ -10,8 +10,9 @@ import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from asgiref.testing import ApplicationCommunicator
 
+from tests.conftest import asgi_get
 from tests.scene import build_scene
-from tests.sessions.test_held_streams_memory import close_streams, stream_scope
+from tests.sessions.test_held_streams_memory import close_streams
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,7 +33,7 @@ def test_two_consoles_in_two_languages_and_zones_each_get_their_rows_in_their_ow
     async def open_stream(headers: dict[str, str]) -> ApplicationCommunicator:
         from config.asgi import application
 
-        stream = ApplicationCommunicator(application, stream_scope(path, headers))
+        stream = ApplicationCommunicator(application, asgi_get(path, headers))
         await stream.send_input({"type": "http.request", "body": b"", "more_body": False})
         assert (await stream.receive_output(10))["status"] == 200
         return stream
