@@ -3,7 +3,9 @@
 Each request's synchronous work (the middleware, the view) runs on a thread of
 its own, as in Django's handler; the thread is kept when the request ends, for
 the next one (``KeptThreadsHandler``), where Django started a thread for each
-request and another to join it. A stream's synchronous work (middleware, the
+request and another to join it. Every request but the event streams goes to
+that thread once, as a WSGI server runs it (``OneHopHandler``): Django's ASGI
+path went to the thread and back five to seven times a request. A stream's synchronous work (middleware, the
 access check) is over once its response starts, so at that moment the
 stream's thread is let go, and not kept; the open stream then waits on the
 event loop alone. Joins have a thread each while they are served, so 1,000
@@ -22,9 +24,13 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import django
-from asgiref.sync import SyncToAsync, ThreadSensitiveContext
-from django.core.handlers.asgi import ASGIHandler
-from django.urls import get_resolver
+from asgiref.sync import SyncToAsync, ThreadSensitiveContext, sync_to_async
+from django.core import signals
+from django.core.exceptions import RequestAborted
+from django.core.handlers.asgi import ASGIHandler, get_script_prefix
+from django.core.handlers.base import BaseHandler
+from django.http import FileResponse, HttpResponseBase
+from django.urls import get_resolver, set_script_prefix
 
 from config.startup import run_or_explain
 from sessions import sse
@@ -43,7 +49,7 @@ class KeptThreadsHandler(ASGIHandler):
     connection back when it ends, as under a WSGI server whose threads serve request after request."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # the middleware chain, asynchronous
         self._idle: list[ThreadPoolExecutor] = []
         self._lock = threading.Lock()
 
@@ -78,19 +84,59 @@ class KeptThreadsHandler(ASGIHandler):
                 self._give_back(executor)
 
 
-def _application() -> KeptThreadsHandler:
+class OneHopHandler(KeptThreadsHandler):
+    """A request's synchronous work in one hop to its thread: the request-started signal, every
+    middleware and the view, through Django's synchronous handler (the one a WSGI server and the
+    test client run); the answer sent from the event loop; then, in a second hop, the response
+    closed (the request-finished signal). Django's ASGI path crossed between the loop and the thread
+    five to seven times (seven for the sign-in page): for the signal, for the middleware chain,
+    back to the loop for the view's asynchronous adapter, again for the view, and to close. A synchronous view cannot be cancelled
+    halfway, so no task watches for the client leaving meanwhile: the view finishes, and an answer
+    to a client gone is dropped by the server. Streams, whose views are asynchronous, are not served
+    here (``application``)."""
+
+    def __init__(self) -> None:
+        BaseHandler.__init__(self)
+        self.load_middleware(is_async=False)  # the middleware chain, synchronous
+        self._idle = []
+        self._lock = threading.Lock()
+
+    async def handle(self, scope, receive, send):
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        with body_file:
+            response = await sync_to_async(self._respond)(scope, body_file)
+            await self.send_response(response, send)
+            await sync_to_async(response.close)()
+
+    def _respond(self, scope: dict, body_file) -> HttpResponseBase:
+        set_script_prefix(get_script_prefix(scope))
+        signals.request_started.send(sender=self.__class__, scope=scope)
+        request, error_response = self.create_request(scope, body_file)
+        if request is None:
+            return error_response
+        response = self.get_response(request)
+        response._handler_class = self.__class__
+        if isinstance(response, FileResponse):
+            response.block_size = self.chunk_size  # the server chunks what it sends
+        return response
+
+
+def _application() -> tuple[OneHopHandler, KeptThreadsHandler]:
     django.setup(set_prefix=False)
-    handler = KeptThreadsHandler()
+    handlers = OneHopHandler(), KeptThreadsHandler()
     # What the first request would load (the URL conf, every view and API module), loaded now; then
     # everything alive at start-up, which lives as long as the process, is moved out of the cyclic
     # garbage collector's sight (gc.freeze): its full collections scanned 130,000 objects in about
     # 90 ms, stalling every stream and request of the process meanwhile (docs/PERFORMANCE.md).
     get_resolver().url_patterns  # noqa: B018 - loads the URL conf
     gc.freeze()
-    return handler
+    return handlers
 
 
-django_application = run_or_explain(_application)
+django_application, streams_application = run_or_explain(_application)
 
 
 def release_request_thread() -> None:
@@ -108,4 +154,4 @@ async def application(scope, receive, send):
         return await django_application(scope, receive, send)
     # Should the view keep the body (not a stream after all), every middleware has run once the response
     # starts: the stream needs its thread no more.
-    return await sse.serve(scope, receive, send, django_application, on_start=release_request_thread)
+    return await sse.serve(scope, receive, send, streams_application, on_start=release_request_thread)

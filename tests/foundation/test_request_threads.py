@@ -8,6 +8,7 @@ import asyncio
 import threading
 
 import pytest
+from asgiref.sync import SyncToAsync
 from django.core.signals import request_started
 
 from config.asgi import KEPT_THREADS, django_application
@@ -89,3 +90,19 @@ def test_a_requests_language_does_not_reach_the_next_request_on_the_same_thread(
     assert seen[0] is seen[1]  # the same thread served both
     assert 'lang="fr"' in french[0]
     assert 'lang="en"' in english[0]
+
+
+def test_a_request_goes_to_its_thread_twice_once_for_its_work_and_once_to_close(monkeypatch):
+    """The request-started signal, every middleware and the view in one hop; the response closed in a
+    second (Django's ASGI path took seven for this page)."""
+    hops: list[str] = []
+    thread_handler = SyncToAsync.thread_handler
+
+    def counted(self, *args, **kwargs):
+        hops.append(threading.current_thread().name)
+        return thread_handler(self, *args, **kwargs)
+
+    monkeypatch.setattr(SyncToAsync, "thread_handler", counted)
+    status, body = asyncio.run(answer("/login/"))
+    assert status == 200 and "<form" in body
+    assert len(hops) == 2 and hops[0] == hops[1]  # both on the request's own thread
