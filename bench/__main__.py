@@ -113,9 +113,13 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--pool", type=int, default=10, help="connection pool per process; 0 for none")
     parser.add_argument("--server", default="uvicorn", choices=["uvicorn", "gunicorn", "granian"])
     parser.add_argument(
-        "--fast",
-        default="",
-        help="a directory with uvloop and httptools, and gunicorn or granian for --server (pip install --target DIR)",
+        "--loop",
+        default="uvloop",
+        choices=["uvloop", "asyncio"],
+        help="uvloop (and httptools under uvicorn), as Verbatim runs; asyncio (and h11) to compare",
+    )
+    parser.add_argument(
+        "--fast", default="", help="a directory with gunicorn or granian for --server (pip install --target DIR)"
     )
     parser.add_argument("--port", type=int, default=8450)
     parser.add_argument("--database-url", default=stack.DATABASE_URL, help="created and migrated if missing")
@@ -126,7 +130,9 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
 
     seconds = args.seconds or (1 if args.tiny else 10 if args.quick else 60)
-    layout = stack.Layout(workers=args.workers, pool=args.pool or None, server=args.server, fast=args.fast)
+    layout = stack.Layout(
+        workers=args.workers, pool=args.pool or None, server=args.server, loop=args.loop, fast=args.fast
+    )
     env = stack.configure(args.database_url, args.redis_url)
     os.environ["PGAPPNAME"] = "bench"  # this process's own connections are not counted as the server's
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -157,7 +163,12 @@ def main(argv: list[str] | None = None) -> dict:
         "started": started,
         "layout": layout.label,
         "seconds": seconds,
-        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "platform": platform.platform()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "cpu": stack.cpu_model(),
+            "python": sys.version.split()[0],
+            "platform": platform.platform(),
+        },
         "command": " ".join(["python -m bench", *(argv if argv is not None else sys.argv[1:])]),
         "results": rows,
     }

@@ -6,6 +6,7 @@ connections while a scenario runs."""
 from __future__ import annotations
 
 import os
+import platform
 import statistics
 import subprocess
 import sys
@@ -36,15 +37,16 @@ class Layout:
     workers: int = 1
     pool: int | None = 10
     server: str = "uvicorn"  # uvicorn | gunicorn | granian
-    fast: str = ""  # a directory holding uvloop and httptools (and gunicorn, granian), put on the server's PYTHONPATH
+    loop: str = "uvloop"  # uvloop (with httptools under uvicorn, as Verbatim runs) | asyncio (with h11)
+    fast: str = ""  # a directory holding gunicorn or granian, put on the server's PYTHONPATH
 
     @property
     def label(self) -> str:
         pool = f"pool {self.pool}" if self.pool else "no pool"
         if self.server == "granian":
-            loop = ", uvloop" if self.fast else ", asyncio"
+            loop = f", {self.loop}"
         else:
-            loop = ", uvloop+httptools" if self.fast else ", asyncio+h11"
+            loop = ", uvloop+httptools" if self.loop == "uvloop" else ", asyncio+h11"
         return f"{self.server} x{self.workers}, {pool}{loop}"
 
 
@@ -90,7 +92,7 @@ class Server:
             command = [
                 sys.executable, "-m", "granian", "--interface", "asginl", "--host", "127.0.0.1", "--port", str(port),
                 "--workers", str(layout.workers), "--log-level", "warning", "--no-ws",
-                "--loop", "uvloop" if layout.fast else "asyncio", "config.asgi:application",
+                "--loop", layout.loop, "config.asgi:application",
             ]  # fmt: skip
         else:
             command = [
@@ -98,8 +100,7 @@ class Server:
                 "--log-level", "warning", "--no-access-log", "--workers", str(layout.workers),
                 "--timeout-graceful-shutdown", "2",
             ]  # fmt: skip
-            if layout.fast:
-                command += ["--loop", "uvloop", "--http", "httptools"]
+            command += ["--loop", layout.loop, "--http", "httptools" if layout.loop == "uvloop" else "h11"]
         url = env["DATABASE_URL"].split("?")[0] + (f"?pool_size={layout.pool}" if layout.pool else "")
         base = {k: v for k, v in os.environ.items() if k != "PGAPPNAME"}  # the bench's own connections say "bench"
         if layout.fast:
@@ -218,3 +219,11 @@ class Sampler:
 
 def load() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def cpu_model() -> str:
+    """The processor's name, as the kernel gives it: figures from different machines do not compare."""
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.partition(":")[2].strip()
+    return platform.processor() or "unknown"
