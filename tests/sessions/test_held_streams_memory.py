@@ -144,7 +144,7 @@ def test_streams_arriving_all_at_once_are_let_into_django_sixteen_at_a_time(scen
     assert 1 < most <= JOINING, most  # every one was served, never more than sixteen at once
 
 
-def test_a_console_stream_handed_over_still_sends_its_rows_in_the_language_it_was_opened_in(scene, client):
+def test_a_console_stream_handed_over_still_sends_its_rows_and_presence_in_the_language_it_was_opened_in(scene, client):
     client.force_login(scene.note_taker)
     cookie = f"sessionid={client.cookies['sessionid'].value}; verbatim_language=fr"
     path = f"/sessions/{scene.session.public_id}/stream"
@@ -156,10 +156,11 @@ def test_a_console_stream_handed_over_still_sends_its_rows_in_the_language_it_wa
         await stream.send_input({"type": "http.request", "body": b"", "more_body": False})
         assert (await stream.receive_output(10))["status"] == 200
         received = b""
-        while received.count(b"event: entry") < 2:
+        while received.count(b"event: entry") < 2 or b"event: presence" not in received:
             received += (await stream.receive_output(10))["body"]
         await close_streams([stream])
         return received.decode()
 
     rows = async_to_sync(first_rows)()
     assert "compte rendu commun n° 1" in rows
+    assert "Dans la console :" in rows  # who is present, too: the stream's body runs outside its request
