@@ -647,5 +647,5 @@ async def api_events(request: HttpRequest, session_id: UUID) -> HttpResponse:
         token_id=token.pk,  # re-checked with the session's other API streams in one query
     )
     # API clients are not people in the console: they are not shown as present
-    body = live.stream(str(session.public_id), who=None, read=reader.read, close=reader.close)
+    body = live.stream(reader.feed.session_key, who=None, read=reader.read, close=reader.close)
     return sse.respond(request, body)
