@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import json
 import logging
 import random
@@ -69,6 +70,9 @@ class Cursor:
         return f"{self.record}.{self.internal}"
 
 
+_NO_CONTEXT = contextvars.Context()
+
+
 class Wakeup:
     """What one open stream waits on: set when its session changes (or someone's access may have),
     cleared by the stream before it reads. An ``asyncio.Event`` under ``asyncio.wait_for`` did the
@@ -102,7 +106,8 @@ class Wakeup:
         if self._set:
             future.set_result(True)
         else:
-            self._timer = self.loop.call_later(timeout, self._time_out)
+            # no copy of the stream's context for the timer: resolving a future needs none
+            self._timer = self.loop.call_later(timeout, self._time_out, context=_NO_CONTEXT)
         return future
 
     def _time_out(self) -> None:
