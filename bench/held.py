@@ -6,8 +6,8 @@
 Builds a scene of N readers in the (already migrated) bench database, starts one uvicorn process (pool 10),
 opens one stream and reads the server's RSS, opens the N-1 others (C connecting at once), waits 3 s and reads
 it again: the memory each held stream costs, with nothing written meanwhile. ``--healthz`` asks /healthz once
-first, as a load balancer's probe does (the process then imports Celery, to ask for a worker); ``--fast DIR``
-runs uvicorn with uvloop and httptools from DIR (``pip install --target DIR uvloop httptools``).
+first, as a load balancer's probe does (the process then imports Celery, to ask for a worker); ``--loop asyncio``
+runs uvicorn on asyncio and h11 instead of uvloop and httptools.
 """
 
 from __future__ import annotations
@@ -38,12 +38,12 @@ def ask_healthz(port: int) -> None:
 
 
 async def held(
-    port: int, env: dict[str, str], readers: int, at_once: int, fast: str = "", healthz: bool = False
+    port: int, env: dict[str, str], readers: int, at_once: int, loop: str = "uvloop", healthz: bool = False
 ) -> str:
     from bench.scenarios import build_scene
 
     scene = await asyncio.to_thread(build_scene, readers, 0, f"held {readers}")
-    server = stack.Server(port, stack.Layout(workers=1, pool=10, fast=fast), env)
+    server = stack.Server(port, stack.Layout(workers=1, pool=10, loop=loop), env)
     path = f"/api/v1/sessions/{scene.session.public_id}/events"
     gate = asyncio.Semaphore(at_once)
     open_ = []
@@ -85,7 +85,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8450)
     parser.add_argument("--database-url", default=stack.DATABASE_URL)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/5")
-    parser.add_argument("--fast", default="", help="a directory holding uvloop and httptools: uvicorn runs them")
+    parser.add_argument("--loop", choices=["uvloop", "asyncio"], default="uvloop", help="asyncio: with h11")
     parser.add_argument("--healthz", action="store_true", help="ask /healthz once before the first reading")
     args = parser.parse_args()
     env = stack.configure(args.database_url, args.redis_url)
@@ -93,7 +93,7 @@ def main() -> None:
     import django
 
     django.setup()
-    print(asyncio.run(held(args.port, env, args.readers, args.at_once, args.fast, args.healthz)))
+    print(asyncio.run(held(args.port, env, args.readers, args.at_once, args.loop, args.healthz)))
 
 
 if __name__ == "__main__":
