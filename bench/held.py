@@ -5,15 +5,20 @@
 
 Builds a scene of N readers in the (already migrated) bench database, starts one uvicorn process (pool 10),
 opens one stream and reads the server's RSS, opens the N-1 others (C connecting at once), waits 3 s and reads
-it again: the memory each held stream costs, with nothing written meanwhile.
+it again: the memory each held stream costs, with nothing written meanwhile. ``--healthz`` asks /healthz once
+first, as a load balancer's probe does (the process then imports Celery, to ask for a worker); ``--loop asyncio``
+runs uvicorn on asyncio and h11 instead of uvloop and httptools.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from bench import stack
@@ -26,11 +31,19 @@ def rss_kb(pid: int) -> int:
     raise RuntimeError("no VmRSS")
 
 
-async def held(port: int, env: dict[str, str], readers: int, at_once: int) -> str:
+def ask_healthz(port: int) -> None:
+    """As a load balancer's probe does: the process then imports Celery, to ask for a worker."""
+    with contextlib.suppress(urllib.error.HTTPError):  # 503: no worker runs beside the bench; asked all the same
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10).read()
+
+
+async def held(
+    port: int, env: dict[str, str], readers: int, at_once: int, loop: str = "uvloop", healthz: bool = False
+) -> str:
     from bench.scenarios import build_scene
 
     scene = await asyncio.to_thread(build_scene, readers, 0, f"held {readers}")
-    server = stack.Server(port, stack.Layout(workers=1, pool=10), env)
+    server = stack.Server(port, stack.Layout(workers=1, pool=10, loop=loop), env)
     path = f"/api/v1/sessions/{scene.session.public_id}/events"
     gate = asyncio.Semaphore(at_once)
     open_ = []
@@ -45,6 +58,8 @@ async def held(port: int, env: dict[str, str], readers: int, at_once: int) -> st
         open_.append(w)
 
     try:
+        if healthz:
+            await asyncio.to_thread(ask_healthz, port)
         await one(scene.readers[0])
         await asyncio.sleep(1)
         one_kb = rss_kb(server.process.pid)
@@ -70,13 +85,15 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8450)
     parser.add_argument("--database-url", default=stack.DATABASE_URL)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/5")
+    parser.add_argument("--loop", choices=["uvloop", "asyncio"], default="uvloop", help="asyncio: with h11")
+    parser.add_argument("--healthz", action="store_true", help="ask /healthz once before the first reading")
     args = parser.parse_args()
     env = stack.configure(args.database_url, args.redis_url)
     os.environ["PGAPPNAME"] = "bench"
     import django
 
     django.setup()
-    print(asyncio.run(held(args.port, env, args.readers, args.at_once)))
+    print(asyncio.run(held(args.port, env, args.readers, args.at_once, args.loop, args.healthz)))
 
 
 if __name__ == "__main__":

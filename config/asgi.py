@@ -18,9 +18,11 @@ writes its frames to the server directly (an open stream keeps no request,
 no response and none of the handler's tasks)."""
 
 import gc
+import inspect
 import os
 import re
 import threading
+from collections.abc import Awaitable
 from concurrent.futures import ThreadPoolExecutor
 
 import django
@@ -149,9 +151,12 @@ def release_request_thread() -> None:
         executor.shutdown(wait=False)
 
 
-async def application(scope, receive, send):
+@inspect.markcoroutinefunction
+def application(scope, receive, send) -> Awaitable[None]:
+    """The coroutine that serves the request, returned rather than awaited here: an open stream keeps
+    one coroutine (``sse.serve``) where it kept two, this one waiting on it (about 250 bytes)."""
     if scope["type"] != "http" or not STREAM_PATHS.match(scope.get("path", "")):
-        return await django_application(scope, receive, send)
+        return django_application(scope, receive, send)
     # Should the view keep the body (not a stream after all), every middleware has run once the response
     # starts: the stream needs its thread no more.
-    return await sse.serve(scope, receive, send, streams_application, on_start=release_request_thread)
+    return sse.serve(scope, receive, send, streams_application, on_start=release_request_thread)

@@ -25,8 +25,6 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from config.celery import app as celery_app
-
 
 def _database() -> dict[str, object]:
     """Runs on a thread of its own, with its own connection, closed before it returns."""
@@ -55,6 +53,8 @@ def _broker_then_worker(answers: dict[str, dict[str, object]]) -> None:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         answers.update(broker={"ok": True, "mode": "in-process"}, worker={"ok": True, "mode": "in-process"})
         return
+    from config.celery import app as celery_app  # Celery, when a worker is asked: not at a web process's start
+
     answers["broker"] = _broker(settings.HEALTH_DEADLINE / 2)
     if not answers["broker"]["ok"]:
         answers["worker"] = {"ok": False, "error": "cannot ask workers: the broker is down"}

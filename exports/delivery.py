@@ -15,7 +15,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
 from exports import records
-from exports.tasks import render_export
 from negotiations.models import ExportJob, IssuedFile
 
 if TYPE_CHECKING:
@@ -73,6 +72,8 @@ def request_job(*, record: dict, fingerprint: str, fmt: str, stem: str, by: User
     with transaction.atomic():
         job, pending = ExportJob.ask(record=record, fingerprint=fingerprint, fmt=fmt, stem=stem, by=by)
         if pending:
+            from exports.tasks import render_export  # Celery, when a job is sent: not at a web process's start
+
             render_export.send_on_commit(job)
     return job
 
@@ -83,6 +84,8 @@ def sweep_jobs() -> int:
     ago and never started (it lost it), or running past the limit.
     Claims by conditional update, so two sweeps send each job once.
     Returns how many jobs it sent."""
+    from exports.tasks import render_export
+
     now = timezone.now()
     sent = 0
     for stuck in ExportJob.take_back_stuck(now):

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+import config.celery  # noqa: F401 - the app this task belongs to, created before it is sent
+
 
 @shared_task(acks_late=False)
 def verify_record() -> int:

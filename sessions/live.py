@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import json
 import logging
 import random
@@ -44,7 +45,7 @@ HEARTBEAT_SECONDS = 15.0  # an idle stream sends a keep-alive and renews its pre
 PRESENCE_TTL_SECONDS = 45.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cursor:
     """Where a reader is: the last shared-record and internal sequence
     numbers it has. Travels as the SSE event id ``"<record>.<internal>"``."""
@@ -69,28 +70,85 @@ class Cursor:
         return f"{self.record}.{self.internal}"
 
 
-def _set_events(events: list[asyncio.Event]) -> None:
-    for event in events:
-        event.set()
+_NO_CONTEXT = contextvars.Context()
 
 
-def _set_all(waiters: Iterable[tuple[asyncio.AbstractEventLoop, asyncio.Event]]) -> None:
-    """Set each waiter's event on its loop: at once on the loop this thread runs (the Redis
+class Wakeup:
+    """What one open stream waits on: set when its session changes (or someone's access may have),
+    cleared by the stream before it reads. An ``asyncio.Event`` under ``asyncio.wait_for`` did the
+    same for about 1.7 KB a stream while it waited: the Event's deque of waiters (a block of 64
+    slots, for the one stream that waits on it), ``wait()``'s coroutine, ``wait_for``'s coroutine,
+    its ``Timeout`` and the hub's (loop, event) pair. This keeps a flag, its loop, and while the
+    stream waits one future and one timer. Set and waited on from its loop's thread only."""
+
+    __slots__ = ("loop", "_set", "_future", "_timer")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self._set = False
+        self._future: asyncio.Future[bool] | None = None
+        self._timer: asyncio.TimerHandle | None = None
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def set(self) -> None:
+        self._set = True
+        self._resolve(True)
+
+    def clear(self) -> None:
+        self._set = False
+
+    def wait(self, timeout: float) -> asyncio.Future[bool]:
+        """Done with True once set (at once if it is), or with False after ``timeout`` seconds."""
+        self.stop_waiting()
+        future = self._future = self.loop.create_future()
+        if self._set:
+            future.set_result(True)
+        else:
+            # no copy of the stream's context for the timer: resolving a future needs none
+            self._timer = self.loop.call_later(timeout, self._time_out, context=_NO_CONTEXT)
+        return future
+
+    def _time_out(self) -> None:
+        self._timer = None
+        self._resolve(False)
+
+    def _resolve(self, woken: bool) -> None:
+        future, self._future = self._future, None
+        if future is not None and not future.done():
+            future.set_result(woken)
+        self.stop_waiting()
+
+    def stop_waiting(self) -> None:
+        """Forget the wait's timer (woken, or the stream is gone)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+
+def _set_wakeups(wakeups: list[Wakeup]) -> None:
+    for wakeup in wakeups:
+        wakeup.set()
+
+
+def _set_all(wakeups: Iterable[Wakeup]) -> None:
+    """Set each wake-up on its loop: at once on the loop this thread runs (the Redis
     listener's), with one call per loop from any other thread. One call_soon_threadsafe per
     stream wrote to the loop's wake-up pipe once per stream: 1,000 writes for one line."""
-    by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Event]] = {}
-    for loop, event in waiters:
-        by_loop.setdefault(loop, []).append(event)
+    by_loop: dict[asyncio.AbstractEventLoop, list[Wakeup]] = {}
+    for wakeup in wakeups:
+        by_loop.setdefault(wakeup.loop, []).append(wakeup)
     try:
         running = asyncio.get_running_loop()
     except RuntimeError:
         running = None
-    for loop, events in by_loop.items():
+    for loop, found in by_loop.items():
         if loop is running:
-            _set_events(events)
+            _set_wakeups(found)
         else:
             with contextlib.suppress(RuntimeError):  # loop already closed
-                loop.call_soon_threadsafe(_set_events, events)
+                loop.call_soon_threadsafe(_set_wakeups, found)
 
 
 class Hub:
@@ -98,7 +156,7 @@ class Hub:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._waiters: dict[str, set[tuple[asyncio.AbstractEventLoop, asyncio.Event]]] = {}
+        self._waiters: dict[str, set[Wakeup]] = {}
         self._generations: dict[str, int] = {}
         self._revocations: dict[int, int] = {}
         self._listener: asyncio.Task | None = None
@@ -169,24 +227,25 @@ class Hub:
 
             signal.signal(signum, handle)
 
-    @contextlib.asynccontextmanager
-    async def waiting(self, session_key: str) -> AsyncIterator[asyncio.Event]:
+    def waiting(self, session_key: str) -> Wakeup:
+        """A stream of the session starts waiting for news of it: its wake-up, set at each. Give it
+        back with ``done_waiting`` when the stream ends."""
         loop = asyncio.get_running_loop()
-        event = asyncio.Event()
-        entry = (loop, event)
+        wakeup = Wakeup(loop)
         with self._lock:
-            self._waiters.setdefault(session_key, set()).add(entry)
+            self._waiters.setdefault(session_key, set()).add(wakeup)
         if settings.REDIS_URL:
             self._ensure_listener(loop)
-        try:
-            yield event
-        finally:
-            with self._lock:
-                waiters = self._waiters.get(session_key)
-                if waiters is not None:
-                    waiters.discard(entry)
-                    if not waiters:
-                        del self._waiters[session_key]
+        return wakeup
+
+    def done_waiting(self, session_key: str, wakeup: Wakeup) -> None:
+        wakeup.stop_waiting()
+        with self._lock:
+            waiters = self._waiters.get(session_key)
+            if waiters is not None:
+                waiters.discard(wakeup)
+                if not waiters:
+                    del self._waiters[session_key]
 
     def _ensure_listener(self, loop: asyncio.AbstractEventLoop) -> None:
         if self._listener is not None and not self._listener.done() and self._listener_loop is loop:
@@ -383,7 +442,8 @@ async def stream(
     yield "retry: 1500\n\n"
     hub.watch_for_shutdown()
     try:
-        async with hub.waiting(session_key) as woken:
+        woken = hub.waiting(session_key)
+        try:
             if who is not None:
                 await sync_to_async(presence.mark, thread_sensitive=False)(session_key, who)
                 await sync_to_async(notify, thread_sensitive=False)(session_key)  # others see us arrive
@@ -405,22 +465,22 @@ async def stream(
                         shown = here()
                         yield show_presence(shown)
                     beat_in = idle_since + HEARTBEAT_SECONDS - time.monotonic()
-                    try:
-                        await asyncio.wait_for(woken.wait(), timeout=max(0.0, min(beat_in, recheck_seconds())))
-                    except TimeoutError:
-                        if time.monotonic() - idle_since < HEARTBEAT_SECONDS:
-                            continue  # only time to re-check access: read() does it
+                    if await woken.wait(max(0.0, min(beat_in, recheck_seconds()))):
                         idle_since = time.monotonic()
-                        yield ": keep-alive\n\n"
-                        if who is not None:
-                            await sync_to_async(presence.mark, thread_sensitive=False)(session_key, who)
-                    else:
-                        idle_since = time.monotonic()
+                        continue
+                    if time.monotonic() - idle_since < HEARTBEAT_SECONDS:
+                        continue  # only time to re-check access: read() does it
+                    idle_since = time.monotonic()
+                    yield ": keep-alive\n\n"
+                    if who is not None:
+                        await sync_to_async(presence.mark, thread_sensitive=False)(session_key, who)
             finally:
                 if who is not None:
                     presence.leave(session_key, who)
                     with contextlib.suppress(Exception):
                         notify(session_key)
+        finally:
+            hub.done_waiting(session_key, woken)
     finally:
         if close is not None:
             close()

@@ -31,6 +31,7 @@ over: ``respond`` returns an ordinary streaming response over the same body.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from django.http import HttpRequest, StreamingHttpResponse
@@ -75,8 +76,59 @@ Send = Callable[[dict], Awaitable[None]]
 
 
 async def serve(scope: dict, receive: Callable, send: Send, django_application: Callable, on_start: Callable) -> None:
-    """Let Django answer a stream's request, then send the stream's body ourselves. ``on_start`` is
-    called once the response starts when Django keeps the body (nothing was handed over)."""
+    """Let Django answer a stream's request, then send the stream's body ourselves (until it ends, or
+    until the client goes away, which the server tells by ``receive``: this task is then cancelled
+    wherever it waits, and the body closed). ``on_start`` is called once the response starts when
+    Django keeps the body (nothing was handed over).
+
+    Django answers in a task of its own, in a copy of this task's context: what the request sets in
+    its context (the active language and time zone, the URL prefix, asgiref's locals behind them) goes
+    with that task, where it stayed in this one, beside the open stream, about 1.4 KB a stream."""
+    loop = asyncio.get_running_loop()
+    body = await loop.create_task(
+        _answer(scope, receive, send, django_application, on_start), context=contextvars.copy_context()
+    )
+    if body is None:
+        return
+    client_left = _ClientLeft(asyncio.current_task())
+    watch = asyncio.ensure_future(receive())
+    watch.add_done_callback(client_left)
+    try:
+        async for frame in body:
+            await send({"type": "http.response.body", "body": frame.encode(), "more_body": True})
+        watch.remove_done_callback(client_left)
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+    except asyncio.CancelledError:
+        if not client_left.gone:
+            raise
+        client_left.task.uncancel()  # the client left: the stream simply ends
+    finally:
+        watch.remove_done_callback(client_left)
+        watch.cancel()
+        await body.aclose()
+
+
+class _ClientLeft:
+    """Called when the watch on ``receive`` ends: unless the watch was cancelled, the client has left,
+    and the stream's task is cancelled wherever it waits. (A closure did this, for 150 bytes more.)"""
+
+    __slots__ = ("task", "gone")
+
+    def __init__(self, task: asyncio.Task) -> None:
+        self.task = task
+        self.gone = False
+
+    def __call__(self, watch: asyncio.Future) -> None:
+        if not watch.cancelled():
+            self.gone = True
+            self.task.cancel()
+
+
+async def _answer(
+    scope: dict, receive: Callable, send: Send, django_application: Callable, on_start: Callable
+) -> AsyncIterator[str] | None:
+    """Django's answer to a stream's request: the body it handed over, if the response that went out
+    is the view's own; None when Django kept the body and sent it (or answered otherwise)."""
     handoff = Handoff()
     scope[SCOPE_KEY] = handoff
     started = False
@@ -107,37 +159,8 @@ async def serve(scope: dict, receive: Callable, send: Send, django_application: 
         scope.pop(SCOPE_KEY, None)
     body, handoff.body = handoff.body, None
     if body is None:
-        return
+        return None
     if not handoff.taken:  # another response than the view's went out: the body is not ours to send
         await body.aclose()
-        return
-    await _send_body(body, receive, send)
-
-
-async def _send_body(body: AsyncIterator[str], receive: Callable, send: Send) -> None:
-    """Write the stream's frames until it ends, or until the client goes away (which the server
-    tells by ``receive``: this task is then cancelled wherever it waits, and the body closed)."""
-    task = asyncio.current_task()
-    gone = False
-
-    def client_left(watch: asyncio.Future) -> None:
-        nonlocal gone
-        if not watch.cancelled():
-            gone = True
-            task.cancel()
-
-    watch = asyncio.ensure_future(receive())
-    watch.add_done_callback(client_left)
-    try:
-        async for frame in body:
-            await send({"type": "http.response.body", "body": frame.encode(), "more_body": True})
-        watch.remove_done_callback(client_left)
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
-    except asyncio.CancelledError:
-        if not gone:
-            raise
-        task.uncancel()  # the client left: the stream simply ends
-    finally:
-        watch.remove_done_callback(client_left)
-        watch.cancel()
-        await body.aclose()
+        return None
+    return body

@@ -22,6 +22,7 @@ import asyncio
 import bisect
 import contextlib
 import json
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -67,7 +68,7 @@ PENDING_KEEP_SECONDS = 15 * 60  # a console not heard from for this long is forg
 PENDING_SILENT_SECONDS = 45.0  # a console that reports every 15 s and has not for this long may be offline
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Viewer:
     """What a rendered row depends on besides the entry: whether the member
     may capture, and which delegation they sit with (a row offers "Correct"
@@ -420,7 +421,8 @@ class SessionReader:
         self.token_id = token_id  # the API token that opened the stream: re-checked with the others in one query
         self.membership_id, self.user_id = membership.pk, membership.user_id
         self.viewer = Viewer.of(membership)  # and the delegation the stream was opened for: viewer.delegation_id
-        self.internal_stream = Entry.stream_for(Entry.Visibility.INTERNAL, membership.delegation)
+        # one string per delegation, shared by its streams
+        self.internal_stream = sys.intern(Entry.stream_for(Entry.Visibility.INTERNAL, membership.delegation))
         self.cursor = cursor
         self.render = render
         self.kind = kind

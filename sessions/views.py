@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from uuid import UUID
 
 from asgiref.sync import sync_to_async
@@ -258,9 +259,11 @@ def _who(request_user, membership: Membership) -> str:
     return f"{name} ({membership.delegation.label})\x1f{uuid.uuid4().hex}"
 
 
-def render_presence(here: list[str]) -> str:
+def render_presence(here: list[str], viewer: Viewer) -> str:
+    """Who is in the console, in the viewer's language (the stream's body runs outside its request)."""
     names = sorted({who.split("\x1f")[0] for who in here})
-    return live.sse("presence", render_to_string("sessions/console.html#presence", {"here": names}))
+    with viewer.rendering():
+        return live.sse("presence", render_to_string("sessions/console.html#presence", {"here": names}))
 
 
 async def stream(request: HttpRequest, session_id: UUID) -> StreamingHttpResponse:
@@ -292,7 +295,7 @@ async def stream(request: HttpRequest, session_id: UUID) -> StreamingHttpRespons
         who=_who(user, membership),
         read=reader.read,
         here=reader.here,
-        show_presence=render_presence,
+        show_presence=partial(render_presence, viewer=reader.viewer),
         close=reader.close,
     )
     return sse.respond(request, body)
@@ -644,5 +647,5 @@ async def api_events(request: HttpRequest, session_id: UUID) -> HttpResponse:
         token_id=token.pk,  # re-checked with the session's other API streams in one query
     )
     # API clients are not people in the console: they are not shown as present
-    body = live.stream(str(session.public_id), who=None, read=reader.read, close=reader.close)
+    body = live.stream(reader.feed.session_key, who=None, read=reader.read, close=reader.close)
     return sse.respond(request, body)

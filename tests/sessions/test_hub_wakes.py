@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import threading
 
-from sessions.live import Hub
+from sessions.live import Hub, Wakeup
 
 
 class CountingLoop(asyncio.SelectorEventLoop):
@@ -21,8 +21,11 @@ class CountingLoop(asyncio.SelectorEventLoop):
         return super().call_soon_threadsafe(*args, **kwargs)
 
 
-async def streams_waiting(hub: Hub, key: str, count: int, stack: contextlib.AsyncExitStack) -> list[asyncio.Event]:
-    return [await stack.enter_async_context(hub.waiting(key)) for _ in range(count)]
+async def streams_waiting(hub: Hub, key: str, count: int, stack: contextlib.AsyncExitStack) -> list[Wakeup]:
+    wakeups = [hub.waiting(key) for _ in range(count)]
+    for wakeup in wakeups:
+        stack.callback(hub.done_waiting, key, wakeup)
+    return wakeups
 
 
 def run(loop: asyncio.AbstractEventLoop, coroutine):
@@ -61,7 +64,7 @@ def test_a_wake_from_another_thread_reaches_every_stream_with_one_call_to_their_
             waker = threading.Thread(target=hub.wake, args=("s1",))
             waker.start()
             await asyncio.to_thread(waker.join)
-            await asyncio.wait_for(asyncio.gather(*(e.wait() for e in events)), 5)
+            assert all(await asyncio.gather(*(e.wait(5) for e in events)))
             return [e.is_set() for e in events]
 
     loop = CountingLoop()
