@@ -156,12 +156,14 @@ def main(argv: list[str] | None = None) -> dict:
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     try:
         asyncio.run(run_all(ctx, steps, rows))
+        native = ctx.server.native_loop()
     finally:
         ctx.server.stop()
     report = {
         "label": args.label,
         "started": started,
         "layout": layout.label,
+        "server_loaded": native,
         "seconds": seconds,
         "machine": {
             "cpus": os.cpu_count(),

@@ -127,6 +127,12 @@ class Server:
             pass
         return pids
 
+    def native_loop(self) -> dict[str, bool]:
+        """Whether the server's processes have uvloop and httptools loaded: what ``--loop`` asked for,
+        seen in the processes themselves."""
+        maps = "".join(Path(f"/proc/{pid}/maps").read_text() for pid in self.pids())
+        return {"uvloop": "/uvloop/" in maps, "httptools": "/httptools/" in maps}
+
     def stop(self) -> None:
         self.process.terminate()
         try:

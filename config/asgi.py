@@ -50,8 +50,11 @@ class KeptThreadsHandler(ASGIHandler):
     active language and time zone are per thread: each request sets its own, and gives its
     connection back when it ends, as under a WSGI server whose threads serve request after request."""
 
+    asynchronous_chain = True  # the middleware chain awaited on the loop, as Django's ASGI handler has it
+
     def __init__(self) -> None:
-        super().__init__()  # the middleware chain, asynchronous
+        BaseHandler.__init__(self)
+        self.load_middleware(is_async=self.asynchronous_chain)
         self._idle: list[ThreadPoolExecutor] = []
         self._lock = threading.Lock()
 
@@ -97,11 +100,7 @@ class OneHopHandler(KeptThreadsHandler):
     to a client gone is dropped by the server. Streams, whose views are asynchronous, are not served
     here (``application``)."""
 
-    def __init__(self) -> None:
-        BaseHandler.__init__(self)
-        self.load_middleware(is_async=False)  # the middleware chain, synchronous
-        self._idle = []
-        self._lock = threading.Lock()
+    asynchronous_chain = False  # the middleware chain called in the request's thread, as under WSGI
 
     async def handle(self, scope, receive, send):
         try:

@@ -17,15 +17,21 @@ from tests.conftest import ROOT, _free_port, url_of_test_database
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_every_benchmark_scenario_runs_at_a_toy_size_and_reports_its_floor(tmp_path):
+def run_bench(tmp_path, *options: str) -> dict:
     out = tmp_path / "bench.json"
     command = [
-        sys.executable, "-m", "bench", "run", "--tiny", "--port", str(_free_port()),
+        sys.executable, "-m", "bench", "run", "--tiny", "--port", str(_free_port()), *options,
         "--database-url", url_of_test_database(), "--redis-url", settings.REDIS_URL, "--out", str(out), "--no-migrate",
     ]  # fmt: skip
     finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=240)
     assert finished.returncode == 0, finished.stderr[-3000:]
-    rows = json.loads(out.read_text())["results"]
+    return json.loads(out.read_text())
+
+
+def test_every_benchmark_scenario_runs_at_a_toy_size_and_reports_its_floor(tmp_path):
+    report = run_bench(tmp_path)
+    assert report["server_loaded"] == {"uvloop": True, "httptools": True}  # as Verbatim runs
+    rows = report["results"]
     assert [r for r in rows if "error" in r] == []
     assert {r["scenario"] for r in rows} == {"fanout", "capture", "join", "console", "summary", "minutes", "dashboard"}
     for row in rows:
@@ -36,3 +42,12 @@ def test_every_benchmark_scenario_runs_at_a_toy_size_and_reports_its_floor(tmp_p
     assert all(r["per_s"] > 0 and r["failures"] == 0 for r in capture), capture
     (join,) = [r for r in rows if r["scenario"] == "join"]
     assert join["served_readers"] == join["readers"], join
+
+
+def test_the_benchmark_compares_with_asyncio_and_h11_when_asked(tmp_path):
+    # the README's "--loop asyncio" line: the server really runs without uvloop and httptools
+    report = run_bench(tmp_path, "--only", "capture", "--loop", "asyncio")
+    assert report["layout"] == "uvicorn x1, pool 10, asyncio+h11"
+    assert report["server_loaded"] == {"uvloop": False, "httptools": False}
+    assert [r["scenario"] for r in report["results"]] == ["capture", "capture"]  # into one session, and into several
+    assert all(r["per_s"] > 0 and r["failures"] == 0 for r in report["results"]), report["results"]
