@@ -24,10 +24,12 @@ import contextlib
 import contextvars
 import json
 import logging
+import math
 import random
 import signal
 import threading
 import time
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
@@ -73,21 +75,90 @@ class Cursor:
 _NO_CONTEXT = contextvars.Context()
 
 
+class Clock:
+    """Ends the timed waits of one event loop's streams, all from one timer. A wait is due at a
+    tick: its timeout rounded up to the next quarter of a second, so that it ends up to a quarter
+    of a second late, never early. The timer is set for the earliest tick that has waits.
+
+    Each wait had a timer of its own before, made when the stream began to wait and cancelled when
+    news woke it: under uvloop a ``TimerHandle`` and its libuv timer, about 500 bytes a waiting stream,
+    and one made and one cancelled per stream for every line. Here a wait is an entry in its tick's
+    set. Used from its loop's thread only; holds no reference to the loop (``clock_of``)."""
+
+    TICK = 0.25
+    __slots__ = ("_due", "_rings", "__weakref__")
+
+    def __init__(self) -> None:
+        self._due: dict[int, set[Wakeup]] = {}
+        self._rings: set[int] = set()  # the ticks a timer is set for (not kept: a timer keeps its loop)
+
+    def add(self, wakeup: Wakeup, timeout: float) -> int:
+        """Time ``wakeup`` out after ``timeout`` seconds (up to a tick later); returns its tick."""
+        tick = math.ceil((wakeup.loop.time() + timeout) / self.TICK)
+        waits = self._due.get(tick)
+        if waits is None:
+            waits = self._due[tick] = set()
+        waits.add(wakeup)
+        if not self._rings or tick < min(self._rings):
+            self._ring_at(wakeup.loop, tick)
+        return tick
+
+    def discard(self, wakeup: Wakeup, tick: int) -> None:
+        # a timer set for the tick stays: it rings for nothing, or for a later tick's waits
+        waits = self._due.get(tick)
+        if waits is not None:
+            waits.discard(wakeup)
+            if not waits:
+                del self._due[tick]
+
+    def waiting(self) -> int:
+        return sum(len(waits) for waits in self._due.values())
+
+    def _ring_at(self, loop: asyncio.AbstractEventLoop, tick: int) -> None:
+        self._rings.add(tick)
+        loop.call_at(tick * self.TICK, self._ring, tick, context=_NO_CONTEXT)
+
+    def _ring(self, tick: int) -> None:
+        self._rings.discard(tick)
+        loop = asyncio.get_running_loop()
+        now = loop.time() + 0.001  # a loop may run a timer up to its clock's resolution early
+        for due in sorted(t for t in self._due if t * self.TICK <= now):
+            for wakeup in self._due.pop(due):
+                wakeup.time_out()
+        if self._due:
+            first = min(self._due)
+            if not self._rings or first < min(self._rings):
+                self._ring_at(loop, first)
+
+
+_clocks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Clock] = weakref.WeakKeyDictionary()
+
+
+def clock_of(loop: asyncio.AbstractEventLoop) -> Clock:
+    """The clock of ``loop``'s streams, made at its first wait; it goes with the loop."""
+    clock = _clocks.get(loop)
+    if clock is None:
+        clock = _clocks[loop] = Clock()
+    return clock
+
+
 class Wakeup:
     """What one open stream waits on: set when its session changes (or someone's access may have),
     cleared by the stream before it reads. An ``asyncio.Event`` under ``asyncio.wait_for`` did the
     same for about 1.7 KB a stream while it waited: the Event's deque of waiters (a block of 64
     slots, for the one stream that waits on it), ``wait()``'s coroutine, ``wait_for``'s coroutine,
     its ``Timeout`` and the hub's (loop, event) pair. This keeps a flag, its loop, and while the
-    stream waits one future and one timer. Set and waited on from its loop's thread only."""
+    stream waits one future and its place on the loop's ``Clock``. Set and waited on from its loop's
+    thread only."""
 
-    __slots__ = ("loop", "_set", "_future", "_timer")
+    __slots__ = ("loop", "clock", "_set", "_future", "_tick")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
+        self.clock = clock_of(loop)
         self._set = False
         self._future: asyncio.Future[bool] | None = None
-        self._timer: asyncio.TimerHandle | None = None
+        self._tick: int | None = None
 
     def is_set(self) -> bool:
         return self._set
@@ -100,18 +171,19 @@ class Wakeup:
         self._set = False
 
     def wait(self, timeout: float) -> asyncio.Future[bool]:
-        """Done with True once set (at once if it is), or with False after ``timeout`` seconds."""
+        """Done with True once set (at once if it is), or with False after ``timeout`` seconds (up to
+        a quarter of a second more)."""
         self.stop_waiting()
         future = self._future = self.loop.create_future()
         if self._set:
             future.set_result(True)
         else:
-            # no copy of the stream's context for the timer: resolving a future needs none
-            self._timer = self.loop.call_later(timeout, self._time_out, context=_NO_CONTEXT)
+            self._tick = self.clock.add(self, timeout)
         return future
 
-    def _time_out(self) -> None:
-        self._timer = None
+    def time_out(self) -> None:
+        """Its clock says the wait is over: the clock has already forgotten it."""
+        self._tick = None
         self._resolve(False)
 
     def _resolve(self, woken: bool) -> None:
@@ -121,10 +193,10 @@ class Wakeup:
         self.stop_waiting()
 
     def stop_waiting(self) -> None:
-        """Forget the wait's timer (woken, or the stream is gone)."""
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        """Take the wait off its clock (woken, or the stream is gone)."""
+        if self._tick is not None:
+            self.clock.discard(self, self._tick)
+            self._tick = None
 
 
 def _set_wakeups(wakeups: list[Wakeup]) -> None:
