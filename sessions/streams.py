@@ -222,7 +222,7 @@ class SessionFeed:
     rendered: dict[tuple, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._loading: asyncio.Task[None] | None = None  # the read under way, awaited by every stream woken meanwhile
+        self.lock = asyncio.Lock()
         self.streams: set[SessionReader] = set()
         self._check_lock = asyncio.Lock()
         self._checked_from = float("-inf")  # when the last access re-check of the streams started
@@ -254,24 +254,14 @@ class SessionFeed:
         return self.entries[-1].pk if self.entries else (self.base_pk or 0)
 
     async def refresh(self) -> None:
-        """Read what is new once for every stream of the feed. The streams woken by one line all
-        await the one read under way (a lock handed them over one by one: at 500 streams, 500
-        turns of the loop before the last could send). A stream that leaves meanwhile does not end
-        the read for the others; one woken by a later line waits for it, then reads again."""
         generation = hub.generation(self.session_key)
-        while self.generation < generation:
-            loop, loading = asyncio.get_running_loop(), self._loading
-            if loading is None or loading.done() or loading.get_loop() is not loop:
-                loading = self._loading = loop.create_task(self._load_at(hub.generation(self.session_key)))
-            await asyncio.shield(loading)
-
-    async def _load_at(self, generation: int) -> None:
-        try:
+        if generation == self.generation:  # read already, by the stream woken before this one
+            return
+        async with self.lock:
+            if generation == self.generation:
+                return
             await sync_to_async(self._load, thread_sensitive=False)()
-            self.generation = max(self.generation, generation)
-        finally:
-            if self._loading is asyncio.current_task():
-                self._loading = None
+            self.generation = generation
 
     def _load(self) -> None:
         try:
