@@ -1,21 +1,21 @@
 """The ASGI application.
 
-Each request's synchronous work (the middleware, the view) runs on a thread of
-its own, as in Django's handler; the thread is kept when the request ends, for
-the next one (``KeptThreadsHandler``), where Django started a thread for each
-request and another to join it. Every request but the event streams goes to
-that thread once, as a WSGI server runs it (``OneHopHandler``): Django's ASGI
-path went to the thread and back five to seven times a request. A stream's synchronous work (middleware, the
-access check) is over once its response starts, so at that moment the
-stream's thread is let go, and not kept; the open stream then waits on the
-event loop alone. Joins have a thread each while they are served, so 1,000
-readers arriving at once are served in parallel, not one after another
-(docs/PERFORMANCE.md).
+Each request's synchronous work runs on a thread of its own, as in Django's
+handler; the thread is kept when the request ends, for the next one, where
+Django started a thread for each request and another to join it. A request
+goes to its thread once, as a WSGI server runs it: the request-started signal,
+every middleware and the view, through Django's synchronous handler; the loop
+sends the answer and a second hop closes it (``RequestHandler``). Django's ASGI
+path went to the thread and back five to seven times a request. Joins have a
+thread each while they are served, so 1,000 readers arriving at once are
+served in parallel, not one after another (docs/PERFORMANCE.md).
 
-Once Django has sent a stream's status and headers it lets go of the request
-altogether: the view hands the stream's body over, and ``sessions/sse.py``
-writes its frames to the server directly (an open stream keeps no request,
-no response and none of the handler's tasks)."""
+The event streams are requests like the others until Django has sent their
+status and headers: then the view hands the stream's body over, the request
+ends (its thread is kept for the next request, its database connection goes
+back to the pool), and ``sessions/sse.py`` writes the stream's frames to the
+server from the event loop (an open stream keeps no request, no response, no
+thread and no connection)."""
 
 import gc
 import inspect
@@ -26,7 +26,7 @@ from collections.abc import Awaitable
 from concurrent.futures import ThreadPoolExecutor
 
 import django
-from asgiref.sync import SyncToAsync, ThreadSensitiveContext, sync_to_async
+from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
@@ -44,17 +44,24 @@ STREAM_PATHS = re.compile(r"^/(?:api/v1/sessions/[^/]+/events|sessions/[^/]+/str
 KEPT_THREADS = 32  # idle request threads kept at most; a burst beyond it starts threads as before
 
 
-class KeptThreadsHandler(ASGIHandler):
-    """Django's ASGI handler, each request's synchronous work on a thread of its own as before, the
-    thread taken from those of ended requests when one is idle. Django's database connections,
-    active language and time zone are per thread: each request sets its own, and gives its
-    connection back when it ends, as under a WSGI server whose threads serve request after request."""
+class RequestHandler(ASGIHandler):
+    """Django's handler, each request's synchronous work in one hop to a thread of its own: the
+    request-started signal, every middleware and the view, through Django's synchronous handler (the
+    one a WSGI server and the test client run); the answer sent from the event loop; then, in a second
+    hop, the response closed (the request-finished signal). Django's ASGI path crossed between the
+    loop and the thread five to seven times (seven for the sign-in page): for the signal, for the
+    middleware chain, back to the loop for the view's asynchronous adapter, again for the view, and
+    to close. A synchronous view cannot be cancelled halfway, so no task watches for the client
+    leaving meanwhile: the view finishes, and an answer to a client gone is dropped by the server.
 
-    asynchronous_chain = True  # the middleware chain awaited on the loop, as Django's ASGI handler has it
+    The thread is taken from those of ended requests when one is idle, and kept when the request
+    ends. Django's database connections, active language and time zone are per thread: each request
+    sets its own, and gives its connection back when it ends, as under a WSGI server whose threads
+    serve request after request."""
 
     def __init__(self) -> None:
         BaseHandler.__init__(self)
-        self.load_middleware(is_async=self.asynchronous_chain)
+        self.load_middleware(is_async=False)  # the middleware chain, called in the request's thread
         self._idle: list[ThreadPoolExecutor] = []
         self._lock = threading.Lock()
 
@@ -75,32 +82,11 @@ class KeptThreadsHandler(ASGIHandler):
         if scope["type"] != "http":
             raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
         executor = self._take()
-        context = ThreadSensitiveContext(executor=executor)
-        kept = False
         try:
-            async with context:
-                try:
-                    await self.handle(scope, receive, send)
-                finally:
-                    # a stream's view lets go of its thread (release_request_thread): that one is not kept
-                    kept = SyncToAsync.context_to_thread_executor.get(context) is executor
+            async with ThreadSensitiveContext(executor=executor):
+                await self.handle(scope, receive, send)
         finally:
-            if kept:
-                self._give_back(executor)
-
-
-class OneHopHandler(KeptThreadsHandler):
-    """A request's synchronous work in one hop to its thread: the request-started signal, every
-    middleware and the view, through Django's synchronous handler (the one a WSGI server and the
-    test client run); the answer sent from the event loop; then, in a second hop, the response
-    closed (the request-finished signal). Django's ASGI path crossed between the loop and the thread
-    five to seven times (seven for the sign-in page): for the signal, for the middleware chain,
-    back to the loop for the view's asynchronous adapter, again for the view, and to close. A synchronous view cannot be cancelled
-    halfway, so no task watches for the client leaving meanwhile: the view finishes, and an answer
-    to a client gone is dropped by the server. Streams, whose views are asynchronous, are not served
-    here (``application``)."""
-
-    asynchronous_chain = False  # the middleware chain called in the request's thread, as under WSGI
+            self._give_back(executor)
 
     async def handle(self, scope, receive, send):
         try:
@@ -125,29 +111,19 @@ class OneHopHandler(KeptThreadsHandler):
         return response
 
 
-def _application() -> tuple[OneHopHandler, KeptThreadsHandler]:
+def _application() -> RequestHandler:
     django.setup(set_prefix=False)
-    handlers = OneHopHandler(), KeptThreadsHandler()
+    handler = RequestHandler()
     # What the first request would load (the URL conf, every view and API module), loaded now; then
     # everything alive at start-up, which lives as long as the process, is moved out of the cyclic
     # garbage collector's sight (gc.freeze): its full collections scanned 130,000 objects in about
     # 90 ms, stalling every stream and request of the process meanwhile (docs/PERFORMANCE.md).
     get_resolver().url_patterns  # noqa: B018 - loads the URL conf
     gc.freeze()
-    return handlers
+    return handler
 
 
-django_application, streams_application = run_or_explain(_application)
-
-
-def release_request_thread() -> None:
-    """End the current request's thread-sensitive thread now rather than when the response ends (it
-    is not kept for another request). Should the request need one again (closing the response),
-    asgiref starts another, which ends once the request's context has gone."""
-    context = SyncToAsync.thread_sensitive_context.get(None)
-    executor = SyncToAsync.context_to_thread_executor.pop(context, None) if context is not None else None
-    if executor is not None:
-        executor.shutdown(wait=False)
+django_application = run_or_explain(_application)
 
 
 @inspect.markcoroutinefunction
@@ -156,6 +132,4 @@ def application(scope, receive, send) -> Awaitable[None]:
     one coroutine (``sse.serve``) where it kept two, this one waiting on it (about 250 bytes)."""
     if scope["type"] != "http" or not STREAM_PATHS.match(scope.get("path", "")):
         return django_application(scope, receive, send)
-    # Should the view keep the body (not a stream after all), every middleware has run once the response
-    # starts: the stream needs its thread no more.
-    return sse.serve(scope, receive, send, streams_application, on_start=release_request_thread)
+    return sse.serve(scope, receive, send, django_application)

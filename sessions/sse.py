@@ -75,19 +75,16 @@ def respond(request: HttpRequest, body: AsyncIterator[str]) -> StreamingHttpResp
 Send = Callable[[dict], Awaitable[None]]
 
 
-async def serve(scope: dict, receive: Callable, send: Send, django_application: Callable, on_start: Callable) -> None:
+async def serve(scope: dict, receive: Callable, send: Send, django_application: Callable) -> None:
     """Let Django answer a stream's request, then send the stream's body ourselves (until it ends, or
     until the client goes away, which the server tells by ``receive``: this task is then cancelled
-    wherever it waits, and the body closed). ``on_start`` is called once the response starts when
-    Django keeps the body (nothing was handed over).
+    wherever it waits, and the body closed).
 
     Django answers in a task of its own, in a copy of this task's context: what the request sets in
     its context (the active language and time zone, the URL prefix, asgiref's locals behind them) goes
     with that task, where it stayed in this one, beside the open stream, about 1.4 KB a stream."""
     loop = asyncio.get_running_loop()
-    body = await loop.create_task(
-        _answer(scope, receive, send, django_application, on_start), context=contextvars.copy_context()
-    )
+    body = await loop.create_task(_answer(scope, receive, send, django_application), context=contextvars.copy_context())
     if body is None:
         return
     client_left = _ClientLeft(asyncio.current_task())
@@ -125,7 +122,7 @@ class _ClientLeft:
 
 
 async def _answer(
-    scope: dict, receive: Callable, send: Send, django_application: Callable, on_start: Callable
+    scope: dict, receive: Callable, send: Send, django_application: Callable
 ) -> AsyncIterator[str] | None:
     """Django's answer to a stream's request: the body it handed over, if the response that went out
     is the view's own; None when Django kept the body and sent it (or answered otherwise)."""
@@ -148,7 +145,6 @@ async def _answer(
             started = True
             if handoff.body is None:  # Django keeps this response: let the next stream in now
                 door.release()
-                on_start()
 
     await door.acquire()
     try:

@@ -379,6 +379,7 @@ class SessionReader:
 
     __slots__ = (
         "session_id",
+        "session_key",
         "credential",
         "token_id",
         "membership_id",
@@ -430,12 +431,10 @@ class SessionReader:
         self.resumed = resumed
         self.known_status = known_status  # the session's status as the console last showed it
         self.render_in_place = render_in_place
-        self.feed = feed_for(session_id, session_key)
-        self.feed.readers += 1
-        self.feed.streams.add(self)
-        self.feed.panel_readers += 1 if panels else 0
-        if panels:
-            self.feed.generation = -1  # a console needs the panels' state: read it at the next refresh
+        # The feed is joined at the first read, on the event loop, where every stream of the process
+        # touches its feed: the view that makes the reader runs on a request's thread.
+        self.session_key = session_key
+        self.feed: SessionFeed | None = None
         self.last_pk: int | None = None  # the feed position this stream has taken everything up to
         self.state: dict[str, str] | None = None
         self.checked_at = time.monotonic()
@@ -469,7 +468,18 @@ class SessionReader:
             return not allowed
         return False
 
+    def _join_feed(self) -> SessionFeed:
+        feed = self.feed = feed_for(self.session_id, self.session_key)
+        feed.readers += 1
+        feed.streams.add(self)
+        if self.panels:
+            feed.panel_readers += 1
+            feed.generation = -1  # a console needs the panels' state: read it at the next refresh
+        return feed
+
     async def read(self) -> tuple[list[str], bool]:
+        if self.feed is None:
+            self._join_feed()
         if await self._access_ended():
             return [sse("gone", GONE)], True
         await self.feed.refresh()
@@ -541,13 +551,16 @@ class SessionReader:
         return events
 
     def here(self) -> list[str]:
-        return self.feed.here
+        return self.feed.here if self.feed is not None else []
 
     def close(self) -> None:
-        self.feed.readers -= 1
-        self.feed.streams.discard(self)
-        self.feed.panel_readers -= 1 if self.panels else 0
-        if self.feed.readers <= 0:
+        feed, self.feed = self.feed, None
+        if feed is None:  # never read: it never joined its feed
+            return
+        feed.readers -= 1
+        feed.streams.discard(self)
+        feed.panel_readers -= 1 if self.panels else 0
+        if feed.readers <= 0 and _feeds.get(self.session_id) is feed:
             _feeds.pop(self.session_id, None)
 
 

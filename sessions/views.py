@@ -4,13 +4,12 @@ import uuid
 from functools import partial
 from uuid import UUID
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Max, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -22,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import trigger_client_event
 
 from accounts.middleware import browser_session_stands
-from negotiations.access import CAPTURE_ROLES, HEAD_ROLES, Access, get_for_user
+from negotiations.access import CAPTURE_ROLES, HEAD_ROLES, get_for_user
 from negotiations.models import Membership
 from negotiations.rows import attach_related
 from sessions import live, sse
@@ -266,13 +265,14 @@ def render_presence(here: list[str], viewer: Viewer) -> str:
         return live.sse("presence", render_to_string("sessions/console.html#presence", {"here": names}))
 
 
-async def stream(request: HttpRequest, session_id: UUID) -> StreamingHttpResponse:
+def stream(request: HttpRequest, session_id: UUID) -> StreamingHttpResponse:
     """Server-Sent Events for an open console: rendered rows of new entries
     (event id = cursor, for Last-Event-ID replay), presence, and nudges for
-    the side panels."""
-    user = await request.auser()
-    session, access = await sync_to_async(get_for_user)(user, Session, session_id)
-    await sync_to_async(_close_database_connection)()  # the open stream must not hold this request's connection
+    the side panels. The view runs on the request's thread like any other; the
+    body it hands over runs on the event loop once the request has ended and
+    given its database connection back (``sessions/sse.py``)."""
+    user = request.user
+    session, access = get_for_user(user, Session, session_id)
     header = Cursor.parse(request.headers.get("Last-Event-ID"))
     cursor = header or Cursor.parse(request.GET.get("cursor")) or Cursor()
     membership = access.membership
@@ -590,10 +590,6 @@ def pending(request: HttpRequest, session_id: UUID) -> HttpResponse:
     return HttpResponse(status=204)
 
 
-def _close_database_connection() -> None:
-    connection.close()
-
-
 def render_json(entry: Entry, original: Entry | None, viewer: Viewer) -> str:
     from sessions.api import entry_out
     from sessions.live import json_dumps
@@ -602,7 +598,7 @@ def render_json(entry: Entry, original: Entry | None, viewer: Viewer) -> str:
 
 
 @csrf_exempt
-async def api_events(request: HttpRequest, session_id: UUID) -> HttpResponse:
+def api_events(request: HttpRequest, session_id: UUID) -> HttpResponse:
     """GET /api/v1/sessions/{id}/events: the live record for API clients,
     one JSON entry per event, event id = cursor ("<record seq>.<internal
     seq>"); send it back as Last-Event-ID to resume."""
@@ -617,17 +613,9 @@ async def api_events(request: HttpRequest, session_id: UUID) -> HttpResponse:
             status=401,
         )
 
-    def authorize() -> tuple[ApiToken, Session, Access]:
-        # On a thread of the shared pool, giving its connection back before it returns: the open
-        # stream holds neither a thread nor a connection of its own.
-        try:
-            token = ApiToken.for_secret(secret)
-            return token, *get_for_user(token.user, Session, session_id)
-        finally:
-            connection.close()
-
     try:
-        token, session, access = await sync_to_async(authorize, thread_sensitive=False)()
+        token = ApiToken.for_secret(secret)
+        session, access = get_for_user(token.user, Session, session_id)
     except TokenRefused as refused:
         return JsonResponse({"detail": str(refused)}, status=401)
     except Http404:
@@ -647,5 +635,5 @@ async def api_events(request: HttpRequest, session_id: UUID) -> HttpResponse:
         token_id=token.pk,  # re-checked with the session's other API streams in one query
     )
     # API clients are not people in the console: they are not shown as present
-    body = live.stream(reader.feed.session_key, who=None, read=reader.read, close=reader.close)
+    body = live.stream(reader.session_key, who=None, read=reader.read, close=reader.close)
     return sse.respond(request, body)

@@ -1,5 +1,5 @@
 """Requests run their synchronous work on threads kept from ended requests (config/asgi.py,
-``KeptThreadsHandler``), as a WSGI server's worker threads serve request after request: nothing a
+``RequestHandler``), as a WSGI server's worker threads serve request after request: nothing a
 request sets on its thread may reach the next one."""
 
 from __future__ import annotations
@@ -106,3 +106,62 @@ def test_a_request_goes_to_its_thread_twice_once_for_its_work_and_once_to_close(
     status, body = asyncio.run(answer("/login/"))
     assert status == 200 and "<form" in body
     assert len(hops) == 2 and hops[0] == hops[1]  # both on the request's own thread
+
+
+def test_a_stream_is_opened_in_the_same_two_hops_and_its_thread_serves_the_next_request(monkeypatch, world):
+    """A stream's request is a request like the others until its headers are sent: the token, the
+    access check and every middleware in one hop, then the close; its body is sent from the loop,
+    and its thread is kept for the next request (a stream took five hops to its thread and one to the
+    shared pool to open, and its thread was then ended)."""
+    from config.asgi import application
+    from negotiations.models import ApiToken
+
+    token = ApiToken.issue(world.note_taker)
+    path = f"/api/v1/sessions/{world.session.public_id}/events"
+    hops: list[threading.Thread] = []
+    thread_handler = SyncToAsync.thread_handler
+
+    def counted(self, *args, **kwargs):
+        hops.append(threading.current_thread())
+        return thread_handler(self, *args, **kwargs)
+
+    async def open_stream_then_sign_in_page() -> tuple[int, list[threading.Thread], int]:
+        left = asyncio.Event()
+        opened = asyncio.Event()
+        delivered = False
+        status = 0
+
+        async def receive() -> dict:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": b"", "more_body": False}
+            await left.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            if b"retry:" in message.get("body", b""):
+                opened.set()
+
+        monkeypatch.setattr(SyncToAsync, "thread_handler", counted)
+        stream = asyncio.ensure_future(application(asgi_get(path, {"Authorization": f"Bearer {token}"}), receive, send))
+        await asyncio.wait_for(opened.wait(), 10)
+        monkeypatch.setattr(SyncToAsync, "thread_handler", thread_handler)
+        opening_hops = list(hops)
+        hops.clear()
+        monkeypatch.setattr(SyncToAsync, "thread_handler", counted)
+        assert (await answer("/login/"))[0] == 200  # while the stream is open
+        monkeypatch.setattr(SyncToAsync, "thread_handler", thread_handler)
+        left.set()
+        await asyncio.wait_for(stream, 10)
+        return status, opening_hops, len(hops)
+
+    status, opening_hops, next_hops = asyncio.run(open_stream_then_sign_in_page())
+    assert status == 200
+    # the stream's own reads go to the shared pool's threads ("asyncio_N"), not to a request thread
+    request_hops = [thread for thread in opening_hops if thread.name.startswith("request")]
+    assert len(request_hops) == 2 and request_hops[0] is request_hops[1]
+    assert next_hops == 2 and hops[0] is request_hops[0]  # the stream's thread, kept, served the page
