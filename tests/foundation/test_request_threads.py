@@ -17,9 +17,8 @@ from tests.conftest import asgi_get
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def answer(path: str, language: str = "en") -> tuple[int, str]:
-    sent: list[dict] = []
-    done = asyncio.Event()
+def request_then_leave_when(left: asyncio.Event):
+    """An ASGI ``receive``: the (empty) request, then the client's leaving once ``left`` is set."""
     delivered = False
 
     async def receive() -> dict:
@@ -27,8 +26,16 @@ async def answer(path: str, language: str = "en") -> tuple[int, str]:
         if not delivered:
             delivered = True
             return {"type": "http.request", "body": b"", "more_body": False}
-        await done.wait()
+        await left.wait()
         return {"type": "http.disconnect"}
+
+    return receive
+
+
+async def answer(path: str, language: str = "en") -> tuple[int, str]:
+    sent: list[dict] = []
+    done = asyncio.Event()
+    receive = request_then_leave_when(done)
 
     async def send(message: dict) -> None:
         sent.append(message)
@@ -128,16 +135,8 @@ def test_a_stream_is_opened_in_the_same_two_hops_and_its_thread_serves_the_next_
     async def open_stream_then_sign_in_page() -> tuple[int, list[threading.Thread], int]:
         left = asyncio.Event()
         opened = asyncio.Event()
-        delivered = False
+        receive = request_then_leave_when(left)
         status = 0
-
-        async def receive() -> dict:
-            nonlocal delivered
-            if not delivered:
-                delivered = True
-                return {"type": "http.request", "body": b"", "more_body": False}
-            await left.wait()
-            return {"type": "http.disconnect"}
 
         async def send(message: dict) -> None:
             nonlocal status
