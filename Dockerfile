@@ -22,4 +22,4 @@ EXPOSE 8000
 # One uvicorn process per core (docs/PERFORMANCE.md: more processes than cores only add context
 # switches and connections); WEB_CONCURRENCY overrides it. Give DATABASE_URL a per-process pool,
 # e.g. postgres://…/verbatim?pool_size=10, as docker-compose.yml does.
-CMD ["sh", "-c", "exec uvicorn config.asgi:application --host 0.0.0.0 --port 8000 --workers \"${WEB_CONCURRENCY:-$(nproc)}\" --timeout-graceful-shutdown 5"]
+CMD ["sh", "-c", "exec uvicorn config.asgi:application --http config.http:HttpProtocol --host 0.0.0.0 --port 8000 --workers \"${WEB_CONCURRENCY:-$(nproc)}\" --timeout-graceful-shutdown 5"]

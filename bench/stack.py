@@ -100,7 +100,12 @@ class Server:
                 "--log-level", "warning", "--no-access-log", "--workers", str(layout.workers),
                 "--timeout-graceful-shutdown", "2",
             ]  # fmt: skip
-            command += ["--loop", layout.loop, "--http", "httptools" if layout.loop == "uvloop" else "h11"]
+            command += [
+                "--loop",
+                layout.loop,
+                "--http",
+                "config.http:HttpProtocol" if layout.loop == "uvloop" else "h11",
+            ]
         url = env["DATABASE_URL"].split("?")[0] + (f"?pool_size={layout.pool}" if layout.pool else "")
         base = {k: v for k, v in os.environ.items() if k != "PGAPPNAME"}  # the bench's own connections say "bench"
         if layout.fast:

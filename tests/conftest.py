@@ -266,6 +266,8 @@ class AsgiServer:
                 "-m",
                 "uvicorn",
                 "config.asgi:application",
+                "--http",
+                "config.http:HttpProtocol",
                 "--port",
                 str(self.port),
                 "--no-access-log",
