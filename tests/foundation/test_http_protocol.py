@@ -20,6 +20,10 @@ ROOT = Path(__file__).resolve().parents[2]
 PROTOCOL = "config.http:HttpProtocol"
 
 
+CHUNK = b"x" * 65536
+FLOOD = 64 * len(CHUNK)
+
+
 class App:
     """A bare ASGI app: ``/hold`` answers a first chunk and waits for the client to leave; any other
     path answers its own path."""
@@ -34,6 +38,12 @@ class App:
             while (await receive())["type"] != "http.disconnect":
                 pass
             self.left.set()
+            return
+        if scope["path"] == "/flood":  # more than the transport buffers: sending waits until the client reads
+            await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"%d" % FLOOD)]})
+            for _ in range(FLOOD // len(CHUNK)):
+                await send({"type": "http.response.body", "body": CHUNK, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})
             return
         path = scope["path"].encode()
         await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"%d" % len(path))]})
@@ -91,6 +101,37 @@ async def pipelined(*names: str) -> list[bytes]:
             received += await asyncio.wait_for(reader.read(4096), 5)
         writer.close()
         return re.findall(rb"\r\n\r\n(/[a-z]+)", received)
+    finally:
+        server.should_exit = True
+        await asyncio.sleep(0.2)
+
+
+def test_a_reader_slower_than_the_server_gets_every_byte_once_it_reads():
+    paused, received = asyncio.run(flooded())
+    assert paused  # the server waited on its writable event, whose waiters are a list
+    assert received == FLOOD
+
+
+async def flooded() -> tuple[bool, int]:
+    server, port = await serving(App())
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=2**16)
+        writer.transport.pause_reading()
+        writer.write(b"GET /flood HTTP/1.1\r\nHost: x\r\n\r\n")
+        await asyncio.sleep(0.5)  # the server fills the socket's buffers, then waits to write again
+        (protocol,) = server.server_state.connections
+        paused = protocol.flow.write_paused and type(protocol.flow._is_writable_event._waiters) is list
+        paused = paused and len(protocol.flow._is_writable_event._waiters) == 1
+        writer.transport.resume_reading()
+        await reader.readuntil(b"\r\n\r\n")
+        received = 0
+        while received < FLOOD:
+            chunk = await asyncio.wait_for(reader.read(2**20), 5)
+            if not chunk:
+                break
+            received += len(chunk)
+        writer.close()
+        return paused, received
     finally:
         server.should_exit = True
         await asyncio.sleep(0.2)
