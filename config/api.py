@@ -27,7 +27,14 @@ from negotiations.api import router as negotiations_router
 from negotiations.models import ApiToken, Negotiation, TokenRefused
 from negotiations.text import Line
 from sessions.api import router as sessions_router
-from sessions.models import ApprovalStale, ClientIdReused, CorrectionConflict, NarrativeConflict, SessionClosed
+from sessions.models import (
+    AgendaChanged,
+    ApprovalStale,
+    ClientIdReused,
+    CorrectionConflict,
+    NarrativeConflict,
+    SessionClosed,
+)
 from sessions.setup_api import router as sessions_setup_router
 
 
@@ -197,6 +204,7 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
     )
 
 
+@api.exception_handler(AgendaChanged)
 @api.exception_handler(ApprovalStale)
 @api.exception_handler(SessionClosed)
 @api.exception_handler(AgreementRefused)

@@ -327,12 +327,12 @@ def agenda(request: HttpRequest, session_id: UUID) -> HttpResponse:
 
 
 def _agenda_change(request: HttpRequest, session_id: UUID, change) -> HttpResponse:
-    from sessions.models import Session, SessionClosed
+    from sessions.models import AgendaChanged, Session, SessionClosed
 
     session, _access = get_for_user(request.user, Session, session_id, roles=HEAD_ROLES)
     try:
         change(session)
-    except (ValidationError, SessionClosed) as error:
+    except (ValidationError, SessionClosed, AgendaChanged) as error:
         text = _refusal(error) if isinstance(error, ValidationError) else str(error)
         messages.error(request, text)
     return redirect("negotiations:agenda", session.public_id)
@@ -349,20 +349,11 @@ def agenda_add(request: HttpRequest, session_id: UUID) -> HttpResponse:
     return _agenda_change(request, session_id, lambda s: s.prepare_agenda_item(form.cleaned_data["title"]))
 
 
-def _seen_at_place(session, form: forms.AgendaRemoveForm) -> int:
-    """The form's place, once the session is held (call inside a transaction) and the item there is the one
-    the head saw (the title the page showed): another head may have reordered or removed items meanwhile."""
-    from sessions.models import Session
-
-    stale = ValidationError(_("No agenda item at that place in this session; reload the agenda."))
+def _place_seen(form: forms.AgendaRemoveForm) -> tuple[int, str | None]:
+    """The form's place and the title the page showed there (the model checks it is still that item)."""
     if not form.is_valid():
-        raise stale
-    Session.objects.select_for_update().filter(pk=session.pk).first()
-    position, seen = form.cleaned_data["position"], form.cleaned_data["seen"]
-    item = session.agenda_items.filter(position=position).first()
-    if seen and (item is None or item.title != seen):
-        raise stale
-    return position
+        raise ValidationError(_("No agenda item at that place in this session; reload the agenda."))
+    return form.cleaned_data["position"], form.cleaned_data["seen"] or None
 
 
 @require_POST
@@ -370,8 +361,8 @@ def agenda_move(request: HttpRequest, session_id: UUID) -> HttpResponse:
     form = forms.AgendaMoveForm(request.POST)
 
     def move(session) -> None:
-        with transaction.atomic():
-            session.move_agenda_item(_seen_at_place(session, form), form.cleaned_data["to"])
+        position, seen = _place_seen(form)
+        session.move_agenda_item(position, form.cleaned_data["to"], seen=seen)
 
     return _agenda_change(request, session_id, move)
 
@@ -381,8 +372,8 @@ def agenda_remove(request: HttpRequest, session_id: UUID) -> HttpResponse:
     form = forms.AgendaRemoveForm(request.POST)
 
     def remove(session) -> None:
-        with transaction.atomic():
-            session.remove_agenda_item(_seen_at_place(session, form))
+        position, seen = _place_seen(form)
+        session.remove_agenda_item(position, seen=seen)
 
     return _agenda_change(request, session_id, remove)
 

@@ -45,6 +45,19 @@ class ApprovalStale(Exception):
     """The minutes changed between reading and approving them."""
 
 
+class AgendaChanged(Exception):
+    """The agenda item at a place is not the one the head saw there: another head changed the agenda since."""
+
+    def __init__(self, position: int, seen: str) -> None:
+        super().__init__(
+            gettext(
+                "The agenda changed since you loaded it: place %(position)s no longer holds “%(seen)s”. "
+                "Reload the agenda and try again."
+            )
+            % {"position": position, "seen": seen}
+        )
+
+
 class NarrativeConflict(Exception):
     """Somebody saved the narrative since this version was loaded."""
 
@@ -173,18 +186,23 @@ class Session(models.Model):
             self.changed()
         return item
 
-    def _agenda_item_at(self, position: int) -> AgendaItem:
+    def _agenda_item_at(self, position: int, seen: str | None) -> AgendaItem:
+        """The item at ``position`` (call with the session held); when ``seen`` is given, only if it is still the
+        item of that title, the one the head saw there: another head may have reordered or removed items since."""
         item = self.agenda_items.filter(position=position).first()
+        if seen is not None and (item is None or item.title != seen):
+            raise AgendaChanged(position, seen)
         if item is None:
             raise ValidationError(_("No agenda item at that place in this session; reload the agenda."))
         return item
 
-    def move_agenda_item(self, position: int, to: int) -> None:
-        """Move the item at ``position`` to place ``to`` (1 = first), ahead of the session."""
+    def move_agenda_item(self, position: int, to: int, seen: str | None = None) -> None:
+        """Move the item at ``position`` (titled ``seen``, when given) to place ``to`` (1 = first), ahead of the
+        session."""
         with transaction.atomic():
             self._locked_ahead()
             items = list(self.agenda_items.order_by("position"))
-            item = self._agenda_item_at(position)
+            item = self._agenda_item_at(position, seen)
             if not 1 <= to <= len(items):
                 raise ValidationError(
                     _("An agenda item moves to a place between 1 and %(count)s.") % {"count": len(items)}
@@ -193,11 +211,12 @@ class Session(models.Model):
             items.insert(to - 1, item)
             self._renumber(items)
 
-    def remove_agenda_item(self, position: int) -> None:
-        """Take an item off the agenda of a session not yet started (not one a line was recorded under)."""
+    def remove_agenda_item(self, position: int, seen: str | None = None) -> None:
+        """Take the item at ``position`` (titled ``seen``, when given) off the agenda of a session not yet
+        started (not one a line was recorded under)."""
         with transaction.atomic():
             self._locked_ahead()
-            item = self._agenda_item_at(position)
+            item = self._agenda_item_at(position, seen)
             if Entry.objects.filter(agenda_item=item).exists():
                 raise ValidationError(_("Lines were already recorded under this agenda item, so it stays."))
             Session.objects.filter(pk=self.pk, current_agenda_item=item).update(current_agenda_item=None)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from negotiations.access import HEAD_ROLES, get_for_user
 from negotiations.models import Negotiation
@@ -50,8 +50,15 @@ class AgendaItemIn(Schema):
     title: Line("agenda item", 300)  # type: ignore[valid-type]
 
 
+SEEN = (
+    "The title you saw at that place. When given, the change is refused with 409 if another head has "
+    "reordered or removed items since, rather than applied to whichever item now sits there"
+)
+
+
 class AgendaMoveIn(Schema):
     to: int = Field(description="The new place of the item, 1 for first")
+    seen: str | None = Field(None, max_length=300, description=SEEN)
 
 
 class AgendaItemOut(Schema):
@@ -135,12 +142,17 @@ def prepare_agenda_item(request: HttpRequest, session_id: UUID, payload: AgendaI
 @router.post("/sessions/{session_id}/agenda/{position}/move", response=AgendaOut)
 def move_agenda_item(request: HttpRequest, session_id: UUID, position: int, payload: AgendaMoveIn):
     session, _access = get_for_user(request.user, Session, session_id, roles=HEAD_ROLES)
-    session.move_agenda_item(position, payload.to)
+    session.move_agenda_item(position, payload.to, seen=payload.seen)
     return agenda_out(session)
 
 
 @router.delete("/sessions/{session_id}/agenda/{position}", response=AgendaOut)
-def remove_agenda_item(request: HttpRequest, session_id: UUID, position: int):
+def remove_agenda_item(
+    request: HttpRequest,
+    session_id: UUID,
+    position: int,
+    seen: str | None = Query(None, max_length=300, description=SEEN),
+):
     session, _access = get_for_user(request.user, Session, session_id, roles=HEAD_ROLES)
-    session.remove_agenda_item(position)
+    session.remove_agenda_item(position, seen=seen)
     return agenda_out(session)
