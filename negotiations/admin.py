@@ -6,6 +6,7 @@ from negotiations.models import (
     Delegation,
     DelegationMember,
     ExportJob,
+    Invitation,
     Membership,
     Negotiation,
     Party,
@@ -124,6 +125,36 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
         count = queryset.filter(revoked_at=None).update(revoked_at=timezone.now())
         self.message_user(request, f"Revoked {count} token(s).")
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """The links heads have handed out: for whom (negotiation, delegation, role), by whom, and whether each was
+    used, revoked or left to expire. Its secret was never stored, and its digest is not shown. An operator can
+    revoke a link still unused (sent to a wrong address, say); heads revoke their own on the negotiation's page."""
+
+    list_display = ["negotiation", "delegation", "role", "created_by", "created_at", "expires_at", "state"]
+    list_filter = ["role"]
+    search_fields = ["negotiation__title", "delegation__name", "created_by__username"]
+    exclude = ["digest"]
+    readonly_fields = [
+        "negotiation", "delegation", "role", "created_by", "created_by_delegation", "created_at", "expires_at",
+        "used_at", "used_by", "revoked_at",
+    ]  # fmt: skip
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # who was invited, and by whom, stays known
+
+    @admin.action(description="Revoke: these links, if still unused, stop working at once")
+    def revoke(self, request, queryset):
+        from django.utils import timezone
+
+        count = queryset.filter(revoked_at=None, used_at=None).update(revoked_at=timezone.now())
+        self.message_user(request, f"Revoked {count} unused link(s).")
 
 
 @admin.register(ExportJob)
