@@ -394,22 +394,35 @@ class Session(models.Model):
         key = str(self.public_id)
         transaction.on_commit(lambda: notify(key))
 
+    def _locked_live(self, what: str) -> Session:
+        """The session held for a change made in its console: refused once frozen, and started if it was only
+        scheduled, as its first line starts it. The console acts on talks under way; the agenda ahead of them is
+        the heads' to prepare (``prepare_agenda_item``), and a note-taker's console does not change it."""
+        locked = self._locked()
+        locked.refuse_if_frozen(what)
+        if locked.status == self.Status.SCHEDULED:
+            locked.status, locked.started_at = self.Status.IN_PROGRESS, timezone.now()
+            locked.save(update_fields=["status", "started_at"])
+            self.status, self.started_at = locked.status, locked.started_at
+        return locked
+
     def take_up(self, item: AgendaItem | None) -> None:
-        """Make ``item`` the agenda item new entries are attached to."""
+        """Make ``item`` the agenda item new entries are attached to (a scheduled session starts)."""
         if item is not None and item.session_id != self.pk:
             raise ValidationError(gettext("That agenda item belongs to another session."))
         with transaction.atomic():
-            self._locked().refuse_if_frozen("agenda")
+            self._locked_live("agenda")
             Session.objects.filter(pk=self.pk).update(current_agenda_item=item)
             self.current_agenda_item = item
             self.changed()
 
     def add_agenda_item(self, title: str) -> AgendaItem:
+        """Add an item at the end of the agenda from the console, during the talks (a scheduled session starts)."""
         if not title.strip():
             raise ValidationError(gettext("An agenda item needs a title."))
         validate_record_text(title)
         with transaction.atomic():
-            self._locked().refuse_if_frozen("agenda")
+            self._locked_live("agenda")
             last = self.agenda_items.aggregate(n=Max("position"))["n"] or 0
             item = AgendaItem.objects.create(session=self, position=last + 1, title=title)
             self.changed()
