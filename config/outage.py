@@ -21,13 +21,14 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
+from django.utils import translation
 from django.utils.deprecation import MiddlewareMixin
+from django.utils.translation import gettext
 from django.views import defaults
 
 log = logging.getLogger(__name__)
 
 OUTAGE_HOLD_SECONDS = 1.0
-DETAIL = "The record is unreachable for a moment; try again in {seconds} s. Nothing was recorded by this request."
 
 # The first SQLSTATE class (08) is "connection exception"; 57P01-57P03 are a server shutting down,
 # crashed or starting up. A connection that failed before the server said anything has no SQLSTATE.
@@ -66,16 +67,24 @@ def database_held_down() -> bool:
 
 
 def unavailable(request: HttpRequest) -> HttpResponse:
+    """The 503, in the reader's language: the switcher's cookie, else the browser's (what a signed-in user chose
+    is in the database, out of reach now). This answer may come before LocaleMiddleware has run."""
     seconds = settings.DATABASE_RETRY_AFTER
     response: HttpResponse
-    if request.path_info == "/healthz":  # a probe, even with a staff cookie whose session cannot be read now
-        response = JsonResponse({"status": "down"}, status=503)
-    elif request.path_info.startswith("/api/"):
-        response = JsonResponse({"detail": DETAIL.format(seconds=seconds)}, status=503)
-    else:
-        # Rendered without the request: the page must not need the database (no user, no session).
-        body = loader.get_template("503.html").render({"retry_after": seconds})
-        response = HttpResponse(body, status=503)
+    with translation.override(translation.get_language_from_request(request)):
+        if request.path_info == "/healthz":  # a probe, even with a staff cookie whose session cannot be read now
+            response = JsonResponse({"status": "down"}, status=503)
+        elif request.path_info.startswith("/api/"):
+            detail = gettext(
+                "The record is unreachable for a moment; try again in %(seconds)s s. "
+                "Nothing was recorded by this request."
+            ) % {"seconds": seconds}
+            response = JsonResponse({"detail": detail}, status=503)
+        else:
+            # Rendered without the request: the page must not need the database (no user, no session).
+            body = loader.get_template("503.html").render({"retry_after": seconds})
+            response = HttpResponse(body, status=503)
+            response["Content-Language"] = translation.get_language()
     response["Retry-After"] = str(seconds)
     response["Cache-Control"] = "no-store"
     return response
