@@ -5,7 +5,7 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from ninja import Field, Router, Schema, Status
 
 from agreements.models import Agreement, Formulation, PartyConsent, Point, consent_states
@@ -14,11 +14,11 @@ from negotiations.models import Negotiation, Party
 from negotiations.text import Line, Paragraphs
 from sessions.models import Session
 
-PointTitle = Line("title", 300)
-PartyName = Line("party", 200)
-Language = Line("language", 20, required=False)
-FormulationText = Paragraphs("text")
-Reason = Paragraphs("reason", required=False)  # the model asks for one, in its own words
+PointTitle = Line(gettext_lazy("title"), 300)
+PartyName = Line(gettext_lazy("party"), 200)
+Language = Line(gettext_lazy("language"), 20, required=False)
+FormulationText = Paragraphs(gettext_lazy("text"))
+Reason = Paragraphs(gettext_lazy("reason"), required=False)  # the model asks for one, in its own words
 
 router = Router(tags=["agreements"])
 

@@ -208,7 +208,7 @@ def _source_entry(request: HttpRequest, session: Session) -> Entry:
     negotiation. Another negotiation's line is no such line here; an
     internal line never becomes words on the shared record."""
     raw = request.POST.get("entry") or request.GET.get("entry", "")
-    entry = get_in_negotiation(request.user, Entry, raw, negotiation=session.negotiation, what="line")
+    entry = get_in_negotiation(request.user, Entry, raw, negotiation=session.negotiation, what=gettext_lazy("line"))
     if entry.is_internal:
         raise ValidationError(INTERNAL_SOURCE)
     return entry

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy
 from ninja import Field, NinjaAPI, Schema, Swagger
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as PayloadInvalid
@@ -251,7 +252,7 @@ class TokenIn(Schema):
     otp: str = Field(
         "", max_length=10, description="The current code of your authenticator app, if you set up two-factor sign-in"
     )
-    name: Line("token name", 100, required=False) = Field(  # type: ignore[valid-type]
+    name: Line(gettext_lazy("token name"), 100, required=False) = Field(  # type: ignore[valid-type]
         "", description="A label for the token, shown when you list your tokens"
     )
     days: int | None = Field(None, ge=1, description="A lifetime shorter than the default, in days")

@@ -10,18 +10,19 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import Field, Router, Schema, Status
 
 from negotiations.access import HEAD_ROLES, get_for_user, negotiations_for
 from negotiations.models import Delegation, Invitation, InvitationUnusable, Membership, Negotiation, Party
 from negotiations.text import Line
 
-Name = Line("name", 200)
-PartyName = Line("party", 200)
-Title = Line("title", 300)
-LanguageCode = Line("working language code", 35)
-Classification = Line("classification", 60)
-Username = Line("username", 150)
+Name = Line(gettext_lazy("name"), 200)
+PartyName = Line(gettext_lazy("party"), 200)
+Title = Line(gettext_lazy("title"), 300)
+LanguageCode = Line(gettext_lazy("working language code"), 35)
+Classification = Line(gettext_lazy("classification"), 60)
+Username = Line(gettext_lazy("username"), 150)
 
 router = Router(tags=["negotiations"])
 
@@ -181,9 +182,9 @@ def add_negotiation_member(request: HttpRequest, negotiation_id: UUID, payload: 
 
 # --- People: records staff create users and parties; heads manage their own delegation and invite by link --------
 
-Password = Line("password", 128)
-FullName = Line("full name", 150, required=False)
-ShortName = Line("short name", 20, required=False)
+Password = Line(gettext_lazy("password"), 128)
+FullName = Line(gettext_lazy("full name"), 150, required=False)
+ShortName = Line(gettext_lazy("short name"), 20, required=False)
 
 
 class UserIn(Schema):

@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from agreements.models import Formulation
 from negotiations.access import signed_in_with_two_factor
@@ -34,7 +35,7 @@ def check_query(query: str) -> None:
 
     from negotiations.text import validate_text
 
-    validate_text(query, what="search", max_length=MAX_QUERY_CHARS)
+    validate_text(query, what=gettext_lazy("search"), max_length=MAX_QUERY_CHARS)
     words = len(query.split())
     if words > MAX_QUERY_WORDS:
         raise ValidationError(

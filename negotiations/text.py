@@ -40,7 +40,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
 from django.utils.formats import number_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from pydantic import AfterValidator
 from pydantic import Field as PydanticField
 
@@ -52,7 +52,7 @@ def is_noncharacter(char: str) -> bool:
     return 0xFDD0 <= point <= 0xFDEF or point & 0xFFFE == 0xFFFE
 
 
-def refusal(text: str, *, what: str = "text", multiline: bool = True) -> ValidationError | None:
+def refusal(text: str, *, what: str = gettext_lazy("text"), multiline: bool = True) -> ValidationError | None:
     """Why ``text`` cannot be recorded (the first offending character), or None."""
     allowed = ALLOWED_CONTROLS if multiline else set()
     for position, char in enumerate(text, start=1):
@@ -110,7 +110,12 @@ def validate_record_text(text: str, *, allow_empty: bool = False) -> None:
 
 
 def validate_text(
-    value: str, *, what: str = "text", max_length: int | None = None, multiline: bool = False, required: bool = True
+    value: str,
+    *,
+    what: str = gettext_lazy("text"),
+    max_length: int | None = None,
+    multiline: bool = False,
+    required: bool = True,
 ) -> str:
     """The rules of the record for any text field; returns ``value`` unchanged."""
     if not isinstance(value, str):
@@ -159,7 +164,7 @@ def validate_language_codes(value: object) -> None:
     if not isinstance(value, list):
         raise ValidationError(gettext('Working languages are a list of language codes, e.g. ["en", "ru"].'))
     for code in value:
-        validate_text(code, what="working language code", max_length=35)
+        validate_text(code, what=gettext_lazy("working language code"), max_length=35)
 
 
 @functools.cache

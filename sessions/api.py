@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from ninja import Field, Router, Schema, Status
 
 from negotiations.access import CAPTURE_ROLES, HEAD_ROLES, Access, get_for_user
@@ -17,15 +18,15 @@ from sessions.services import session_close, session_reopen, summary_retry
 
 router = Router(tags=["sessions"])
 
-Title = Line("title", 300)
-Place = Line("place", 200, required=False)
-Name = Line("name", 200)
-PartyName = Line("party", 200)
-Position = Line("position or title", 200, required=False)
-TimeZoneName = Line("time zone", 64)
-Text = Paragraphs("text")
-Reason = Paragraphs("reason", required=False)  # the model asks for one, in its own words
-Narrative = Paragraphs("narrative", required=False)
+Title = Line(gettext_lazy("title"), 300)
+Place = Line(gettext_lazy("place"), 200, required=False)
+Name = Line(gettext_lazy("name"), 200)
+PartyName = Line(gettext_lazy("party"), 200)
+Position = Line(gettext_lazy("position or title"), 200, required=False)
+TimeZoneName = Line(gettext_lazy("time zone"), 64)
+Text = Paragraphs(gettext_lazy("text"))
+Reason = Paragraphs(gettext_lazy("reason"), required=False)  # the model asks for one, in its own words
+Narrative = Paragraphs(gettext_lazy("narrative"), required=False)
 
 
 class SessionIn(Schema):

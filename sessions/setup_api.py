@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import Field, Query, Router, Schema, Status
 
 from negotiations.access import HEAD_ROLES, get_for_user
@@ -21,9 +22,9 @@ from sessions.models import Session
 
 router = Router(tags=["sessions"])
 
-Title = Line("title", 300)
-Place = Line("place", 200, required=False)
-ZoneName = Line("time zone", 64)
+Title = Line(gettext_lazy("title"), 300)
+Place = Line(gettext_lazy("place"), 200, required=False)
+ZoneName = Line(gettext_lazy("time zone"), 64)
 
 
 class ScheduleIn(Schema):
@@ -47,7 +48,7 @@ class ScheduledOut(Schema):
 
 
 class AgendaItemIn(Schema):
-    title: Line("agenda item", 300)  # type: ignore[valid-type]
+    title: Line(gettext_lazy("agenda item"), 300)  # type: ignore[valid-type]
 
 
 SEEN = (
