@@ -105,9 +105,14 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 class DatabaseOutageMiddleware(MiddlewareMixin):
     """First in the stack: while the database is known to be unreachable, answer 503 at once.
-    /healthz still runs its own checks, so that it can say what is failing."""
+    /healthz still runs its own checks, so that it can say what is failing, and static files, which
+    never touch the database, are still served (the 503 page's own stylesheet among them)."""
 
     def process_request(self, request: HttpRequest) -> HttpResponse | None:
-        if database_held_down() and request.path_info != "/healthz":
+        if database_held_down() and request.path_info != "/healthz" and not _is_static(request):
             return unavailable(request)
         return None
+
+
+def _is_static(request: HttpRequest) -> bool:
+    return request.path_info.startswith("/" + settings.STATIC_URL.lstrip("/"))

@@ -1,6 +1,6 @@
 """The 503 answered while the database is unreachable speaks the reader's language: the switcher's cookie, else
 the browser's. It can be answered before Django's locale middleware has run (the outage middleware is first),
-and nothing in the database (a signed-in user's choice) can be read then."""
+and nothing in the database (a signed-in user's choice) can be read then. Its stylesheet is still served."""
 
 from __future__ import annotations
 
@@ -43,3 +43,11 @@ def test_the_api_detail_follows_the_same_language(database_held_down, client):
     assert french.status_code == english.status_code == 503
     assert english.json()["detail"].startswith("The record is unreachable for a moment; try again in ")
     assert french.json()["detail"] != english.json()["detail"] and "Rien" in french.json()["detail"]
+
+
+def test_the_pages_stylesheet_is_still_served_while_pages_answer_503(database_held_down, client):
+    page = client.get("/", headers={"Accept-Language": "fr"}).content.decode()
+    assert 'href="/static/css/verbatim.css"' in page
+    stylesheet = client.get("/static/css/verbatim.css")
+    assert stylesheet.status_code == 200 and b"{" in b"".join(stylesheet.streaming_content)
+    assert client.get("/negotiations/").status_code == 503  # everything else still waits for the database
