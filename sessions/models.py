@@ -286,13 +286,18 @@ class Session(models.Model):
     def _locked(self) -> Session:
         return Session.objects.select_for_update().get(pk=self.pk)
 
+    def _begin(self) -> bool:
+        """On the held row: a scheduled session is now in progress (True), else nothing changes."""
+        if self.status != self.Status.SCHEDULED:
+            return False
+        self.status, self.started_at = self.Status.IN_PROGRESS, timezone.now()
+        self.save(update_fields=["status", "started_at"])
+        return True
+
     def start(self) -> None:
         with transaction.atomic():
             locked = self._locked()
-            if locked.status == self.Status.SCHEDULED:
-                locked.status = self.Status.IN_PROGRESS
-                locked.started_at = timezone.now()
-                locked.save(update_fields=["status", "started_at"])
+            if locked._begin():
                 self.changed()
             elif locked.status != self.Status.IN_PROGRESS:
                 raise SessionClosed(
@@ -400,9 +405,7 @@ class Session(models.Model):
         the heads' to prepare (``prepare_agenda_item``), and a note-taker's console does not change it."""
         locked = self._locked()
         locked.refuse_if_frozen(what)
-        if locked.status == self.Status.SCHEDULED:
-            locked.status, locked.started_at = self.Status.IN_PROGRESS, timezone.now()
-            locked.save(update_fields=["status", "started_at"])
+        if locked._begin():
             self.status, self.started_at = locked.status, locked.started_at
         return locked
 
@@ -577,10 +580,7 @@ class Session(models.Model):
                     raise CorrectionConflict(supersedes, current, text)
             if agenda_item is None and supersedes is None:
                 agenda_item = session.current_agenda_item
-            if session.status == self.Status.SCHEDULED:
-                session.status = self.Status.IN_PROGRESS
-                session.started_at = timezone.now()
-                session.save(update_fields=["status", "started_at"])
+            session._begin()  # the first line starts a scheduled session
             last = found[0] if found else None  # no entry has this client id: what was found is the last one
             entry = Entry(
                 session=session,
