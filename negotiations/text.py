@@ -33,6 +33,7 @@ See docs/TEXT.md.
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from typing import Annotated, Any
 
@@ -52,10 +53,44 @@ def is_noncharacter(char: str) -> bool:
     return 0xFDD0 <= point <= 0xFDEF or point & 0xFFFE == 0xFFFE
 
 
+def _refused_characters(*, multiline: bool) -> re.Pattern[str]:
+    """The refused characters of the Basic Multilingual Plane as one character
+    class, so that an acceptable text is checked in one pass of the regex
+    engine, not character by character in Python (every line's text is checked
+    three times on its way in). Categories Cc and Cs are fixed ranges in every
+    Unicode version; a test compares the check with ``unicodedata`` over every
+    code point."""
+    controls = r"\x00-\x08\x0b-\x1f" if multiline else r"\x00-\x1f"
+    return re.compile(f"[{controls}\\x7f-\\x9f\\ud800-\\udfff\\ufdd0-\\ufdef\\ufffe\\uffff]")
+
+
+REFUSED = {True: _refused_characters(multiline=True), False: _refused_characters(multiline=False)}
+# Beyond the BMP only the last two code points of each plane are refused. A class
+# listing those 32 makes the regex engine test each one per character (10x slower):
+# a text with characters beyond the BMP (its UTF-16 is longer than two bytes a
+# character) has them found in one more pass and looked at in Python.
+ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+def first_refused(text: str, *, multiline: bool = True) -> int | None:
+    """The index of the first character ``text`` cannot carry, or None."""
+    found = REFUSED[multiline].search(text)
+    end = found.start() if found else len(text)
+    if len(text.encode("utf-16-le", "surrogatepass")) == 2 * len(text):
+        return end if found else None
+    for char in ASTRAL.finditer(text, 0, end):
+        if ord(char.group()) & 0xFFFE == 0xFFFE:
+            return char.start()
+    return end if found else None
+
+
 def refusal(text: str, *, what: str = gettext_lazy("text"), multiline: bool = True) -> ValidationError | None:
     """Why ``text`` cannot be recorded (the first offending character), or None."""
+    first = first_refused(text, multiline=multiline)
+    if first is None:
+        return None
     allowed = ALLOWED_CONTROLS if multiline else set()
-    for position, char in enumerate(text, start=1):
+    for position, char in enumerate(text[first:], start=first + 1):
         category = unicodedata.category(char)
         if category == "Cc" and char not in allowed:
             if multiline:

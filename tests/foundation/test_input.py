@@ -266,3 +266,39 @@ def test_an_offset_python_cannot_represent_and_a_console_clock_off_every_zone_ar
     )
     assert clock.status_code == 400
     assert "offset +20:54 of captured_at is not one in use" in clock.json()["detail"]
+
+
+def test_every_code_point_is_refused_or_accepted_by_its_unicode_category_in_both_kinds_of_field():
+    """The one-pass check (a regex class) against the rule as written: category Cc except tab and
+    line feed in several lines, Cs, and the noncharacters; over all 1,114,112 code points."""
+    import unicodedata
+
+    from negotiations.text import refusal
+
+    def refused_by_the_rule(char: str, multiline: bool) -> bool:
+        point = ord(char)
+        category = unicodedata.category(char)
+        return (
+            (category == "Cc" and not (multiline and char in "\t\n"))
+            or category == "Cs"
+            or 0xFDD0 <= point <= 0xFDEF
+            or point & 0xFFFE == 0xFFFE
+        )
+
+    for multiline in (True, False):
+        disagree = [
+            f"U+{point:04X}"
+            for point in range(0x110000)
+            if (refusal(f"ok {chr(point)}", multiline=multiline) is not None)
+            != refused_by_the_rule(chr(point), multiline)
+        ]
+        assert disagree == [], f"multiline={multiline}: {disagree[:10]}"
+    # the first offender is named, wherever each kind is found
+    for text, said in [
+        ("fine, then \x07 and \x00", "U+0007 at position 12"),
+        ("🐟 \U0001fffe then \x00", "U+1FFFE at position 3"),
+        ("🐟 \x00 then \U0010ffff", "U+0000 at position 3"),
+        ("\ud800 🐟 \U0010ffff", "U+D800 at position 1"),
+    ]:
+        error = refusal(text, multiline=True)
+        assert error is not None and said in error.message, (text, error)
