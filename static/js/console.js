@@ -58,9 +58,22 @@
       // left the server before it would untick it for a moment)
       beforeAttributeUpdated: (name, el, how) =>
         !(name === "open" && how === "remove" && el.tagName === "DETAILS" && !el.querySelector("form[data-sent]")) &&
-        !(name === "checked" && el.classList.contains("htmx-request")),
+        !(name === "checked" && sending.has(el)),
     });
   }
+  // The elements whose own change is on its way to the server. Not a class on
+  // the element: the same redraw would take the class away before the tick.
+  const sending = new WeakSet();
+  document.body.addEventListener("htmx:beforeRequest", (event) => {
+    const { elt, target, requestConfig } = event.detail;
+    if (!requestConfig || requestConfig.verb === "get") return;
+    sending.add(elt);
+    // A redraw of the same panel already on its way shows the panel as it was
+    // before this change; the answer to the change shows it after: that redraw
+    // is dropped, so the panel never steps back once the answer is in.
+    if (target !== elt && target?.matches?.(".panel[hx-get]") && root.contains(target)) window.htmx?.trigger(target, "htmx:abort");
+  });
+  document.body.addEventListener("htmx:afterRequest", (event) => sending.delete(event.detail.elt));
   // Before the answer to a member's own form is merged in, that form is done.
   document.body.addEventListener("htmx:beforeSwap", (event) => {
     const { xhr, requestConfig } = event.detail;

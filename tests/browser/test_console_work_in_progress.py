@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from agreements.models import Formulation
-from sessions.models import Entry, Participant
+from sessions.models import Attendance, Entry, Participant
 from tests.browser.pages import open_console, sign_in
 from tests.scene import build_scene
 
@@ -70,6 +70,30 @@ def test_a_half_typed_participant_survives_another_console_ticking_attendance(as
     # sent: the form is empty again and its details closed
     expect(name).to_have_value("")
     expect(ilan.locator("#attendance-panel details")).not_to_have_attribute("open", "")
+
+
+def test_a_tick_on_its_way_to_the_server_is_not_undone_by_a_redraw_that_left_before_it(asgi_server, scene, browser):
+    dmitri = sign_in(browser, asgi_server, scene.other_note_taker)
+    amara = sign_in(browser, asgi_server, scene.head)
+    open_console(dmitri, asgi_server, scene.session)
+    open_console(amara, asgi_server, scene.session)
+    held = []
+    dmitri.route(
+        "**/sessions/*/attendance", lambda route: held.append(route)
+    )  # dmitri's tick stays on its way until released
+
+    box = dmitri.locator("#attendance-panel label", has_text="Rami Haddad").locator("input")
+    box.check()
+    assert len(held) == 1
+    # meanwhile amara ticks someone: dmitri's panel is redrawn from a server that has not seen his tick
+    tick(amara, "Lena Varga")
+    seen_present(dmitri, "Lena Varga")
+    expect(box).to_be_checked()
+
+    held[0].continue_()
+    seen_present(amara, "Rami Haddad")
+    expect(box).to_be_checked()
+    assert Attendance.objects.filter(session=scene.session, participant__name="Rami Haddad").exists()
 
 
 def test_every_keystroke_of_an_agenda_item_survives_attendance_ticks_in_between(asgi_server, scene, browser):
