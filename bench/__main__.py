@@ -27,7 +27,7 @@ from pathlib import Path
 from bench import stack
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SCENARIOS = ("fanout", "capture", "join", "console", "summary", "minutes", "dashboard")
+SCENARIOS = ("fanout", "capture", "request", "join", "console", "summary", "minutes", "dashboard")
 
 
 @dataclass
@@ -37,6 +37,7 @@ class Context:
     redis_url: str
     seconds: float
     server: stack.Server | None = None
+    layout: stack.Layout | None = None  # how the server runs: the request scenario's floor servers run the same way
     cache: dict = field(default_factory=dict)
 
     def sampler(self) -> stack.Sampler:
@@ -50,6 +51,7 @@ def plan(quick: bool, tiny: bool, readers_cap: int) -> list[tuple[str, int]]:
             ("fanout", 3),
             ("capture", 1),
             ("capture", 2),
+            ("request", 2),
             ("join", 3),
             ("console", 50),
             ("summary", 50),
@@ -61,6 +63,8 @@ def plan(quick: bool, tiny: bool, readers_cap: int) -> list[tuple[str, int]]:
         *[("fanout", n) for n in fan if n <= readers_cap],
         ("capture", 1),
         ("capture", 20),
+        ("request", 1),
+        ("request", 20),
         ("join", min(1000, readers_cap)),
         ("console", 10_000),
         ("summary", 10_000),
@@ -150,7 +154,9 @@ def main(argv: list[str] | None = None) -> dict:
         steps = [s for s in steps if s[0] in wanted]
         if args.sizes:
             steps = [(steps[0][0], int(n)) for n in args.sizes.split(",")]
-    ctx = Context(port=args.port, database=env["DATABASE_URL"], redis_url=env["REDIS_URL"], seconds=seconds)
+    ctx = Context(
+        port=args.port, database=env["DATABASE_URL"], redis_url=env["REDIS_URL"], seconds=seconds, layout=layout
+    )
     ctx.server = stack.Server(args.port, layout, env)
     rows: list[dict] = []
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -43,6 +43,18 @@ def capture(row: dict) -> str:
     )
 
 
+def request(row: dict) -> str:
+    def figures(prefix: str) -> str:
+        return f"{_v(row, prefix + 'per_s')}/s, p50 {_v(row, prefix + 'p50')} / p99 {_v(row, prefix + 'p99')} ms"
+
+    return (
+        f"| entry POST, {row['writers']} writer{'s' if row['writers'] > 1 else ''}, a session each | {figures('')} "
+        f"| Django doing nothing: behind Verbatim's middleware {figures('floor_')}; with none {figures('bare_')}; "
+        f"the database's part alone {figures('db_')} | {_v(row, 'ratio_p50')}x / {_v(row, 'ratio_per_s')}x fewer "
+        f"| server CPU {_v(row, 'cpu')} (floors {_v(row, 'floor_cpu')}, {_v(row, 'bare_cpu')}) |"
+    )
+
+
 def join(row: dict) -> str:
     return (
         f"| join of {row['readers']:,} readers | connected {_v(row, 'connected_s')} s, served "
@@ -70,6 +82,8 @@ def line(row: dict) -> str:
         return capture(row)
     if name == "join":
         return join(row)
+    if name == "request":
+        return request(row)
     if name == "console":
         return page(row, f"console page, {row['entries']:,} entries ({row['bytes']:,} bytes)")
     if name == "dashboard":

@@ -437,6 +437,90 @@ async def capture(ctx, sessions: int) -> dict:
     }
 
 
+async def request(ctx, writers: int) -> dict:
+    """The entry POST beside its two floors: ``writers`` clients POST as fast as they can, each into its
+    own session; then the same clients POST the same body to a Django view that does nothing
+    (``bench/floor.py``) behind Verbatim's middleware, and to one with no middleware at all, each on a
+    server started as Verbatim's is (same server, loop, protocol and settings); and as many psycopg
+    threads do the database's part alone (lock a session row, INSERT, COMMIT)."""
+    import socket
+
+    from bench import stack
+
+    def scene():
+        first = build_scene(0, writers, f"request {writers}")
+        from sessions.models import Session
+
+        targets = [first.session]
+        for i in range(1, writers):
+            extra = Session.schedule(negotiation=first.negotiation, title=f"Bench {i}")
+            extra.start()
+            targets.append(extra)
+        return first, targets
+
+    scene, targets = await asyncio.to_thread(scene)
+
+    async def hammer(server, path_of, token_of) -> dict:
+        port = server.port
+        latencies: list[float] = []
+        failures = 0
+
+        async def writer(i: int, end: float) -> None:
+            nonlocal failures
+            http = await Http(port).open()
+            n = 0
+            while time.monotonic() < end:
+                n += 1
+                t = time.perf_counter()
+                status, _ = await http.request(
+                    "POST", path_of(i), token_of(i), {"client_id": str(uuid.uuid4()), "text": f"Writer {i} line {n}"}
+                )
+                if status in (200, 201):
+                    latencies.append((time.perf_counter() - t) * 1000)
+                else:
+                    failures += 1
+            http.close()
+
+        await asyncio.gather(*(writer(i, time.monotonic() + min(1.0, ctx.seconds / 4)) for i in range(writers)))
+        latencies.clear()
+        with stack.Sampler(server, ctx.database) as sampler:
+            started = time.monotonic()
+            await asyncio.gather(*(writer(i, started + ctx.seconds) for i in range(writers)))
+            elapsed = time.monotonic() - started
+        return {
+            "per_s": round(len(latencies) / elapsed),
+            "p50": med(latencies),
+            "p99": pct(latencies, 0.99),
+            "failures": failures,
+            "cpu": sampler.summary()["server_cpu"],
+        }
+
+    # the database's part alone: lock the session row, INSERT, COMMIT, by as many psycopg threads
+    database = await asyncio.to_thread(insert_floor, ctx.database, writers, ctx.seconds, True, writers)
+    entry = await hammer(
+        ctx.server, lambda i: f"/api/v1/sessions/{targets[i].public_id}/entries", lambda i: scene.writers[i][1]
+    )
+    floors = {}
+    for name, extra in (("floor", {}), ("bare", {"BENCH_BARE": "1"})):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        env = {"DATABASE_URL": ctx.database, "REDIS_URL": ctx.redis_url, "DJANGO_SETTINGS_MODULE": "bench.floor"}
+        server = await asyncio.to_thread(stack.Server, port, ctx.layout, {**env, **extra})
+        try:
+            floors[name] = await hammer(server, lambda i: "/api/v1/nothing", lambda i: None)
+        finally:
+            server.stop()
+    return {
+        "writers": writers,
+        **entry,
+        **{f"{name}_{key}": value for name, figures in floors.items() for key, value in figures.items()},
+        **{f"db_{key}": value for key, value in database.items()},
+        "ratio_p50": ratio(entry["p50"], floors["floor"]["p50"]),
+        "ratio_per_s": round(floors["floor"]["per_s"] / entry["per_s"], 1) if entry["per_s"] else None,
+    }
+
+
 async def join(ctx, readers: int) -> dict:
     """N readers open the API stream at once: time until all are connected, and
     until all have received a line written once they were all connected."""
