@@ -76,6 +76,19 @@ def build_scene(readers: int, writers: int = 20, tag: str = "") -> Scene:
     return Scene(negotiation, session, head_m, ApiToken.issue(head), reader_tokens, writer_pairs)
 
 
+def scene_with_sessions(writers: int, sessions: int, tag: str) -> tuple[Scene, list]:
+    """A scene of ``writers`` note-takers and ``sessions`` sessions in progress in its negotiation."""
+    from sessions.models import Session
+
+    scene = build_scene(0, writers, tag)
+    targets = [scene.session]
+    for i in range(1, sessions):
+        extra = Session.schedule(negotiation=scene.negotiation, title=f"Bench {i}")
+        extra.start()
+        targets.append(extra)
+    return scene, targets
+
+
 def bulk_entries(session, membership, count: int) -> None:
     """``count`` shared entries with a valid hash chain, inserted in bulk (seeding, not measured)."""
     from django.utils import timezone
@@ -380,18 +393,7 @@ async def capture(ctx, sessions: int) -> dict:
     floor = await asyncio.to_thread(insert_floor, ctx.database, 20, ctx.seconds, False)
     locked = await asyncio.to_thread(insert_floor, ctx.database, sessions, ctx.seconds, True)
 
-    def scenes():
-        first = build_scene(0, 20, f"capture {sessions}")
-        targets = [first.session]
-        from sessions.models import Session
-
-        for i in range(1, sessions):
-            extra = Session.schedule(negotiation=first.negotiation, title=f"Bench {i}")
-            extra.start()
-            targets.append(extra)
-        return first, targets
-
-    scene, targets = await asyncio.to_thread(scenes)
+    scene, targets = await asyncio.to_thread(scene_with_sessions, 20, sessions, f"capture {sessions}")
     latencies: list[float] = []
     failures = 0
 
@@ -447,18 +449,7 @@ async def request(ctx, writers: int) -> dict:
 
     from bench import stack
 
-    def scene():
-        first = build_scene(0, writers, f"request {writers}")
-        from sessions.models import Session
-
-        targets = [first.session]
-        for i in range(1, writers):
-            extra = Session.schedule(negotiation=first.negotiation, title=f"Bench {i}")
-            extra.start()
-            targets.append(extra)
-        return first, targets
-
-    scene, targets = await asyncio.to_thread(scene)
+    scene, targets = await asyncio.to_thread(scene_with_sessions, writers, writers, f"request {writers}")
 
     async def hammer(server, path_of, token_of) -> dict:
         port = server.port
