@@ -27,7 +27,7 @@ if os.environ.get("BENCH_BARE"):
 @csrf_exempt
 @login_not_required
 def nothing(request):
-    """Read the JSON body and answer 201, as the entry endpoint does: no token, no query."""
+    """Read the JSON body and answer 201, as the entry endpoint does, and nothing else: no token, no query."""
     body = json.loads(request.body or b"{}")
     return JsonResponse({"received": len(body)}, status=201)
 

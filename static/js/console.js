@@ -68,9 +68,11 @@
     const { elt, target, requestConfig } = event.detail;
     if (!requestConfig || requestConfig.verb === "get") return;
     sending.add(elt);
-    // A redraw of the same panel already on its way shows the panel as it was
-    // before this change; the answer to the change shows it after: that redraw
-    // is dropped, so the panel never steps back once the answer is in.
+    // A redraw of the same panel already on its way left the server before
+    // this change, and the change's answer shows everything it would: that
+    // redraw is dropped rather than merged after the answer. (One asked for
+    // later may still show the panel before the change for a moment; the
+    // change's own live event redraws it again.)
     if (target !== elt && target?.matches?.(".panel[hx-get]") && root.contains(target)) window.htmx?.trigger(target, "htmx:abort");
   });
   document.body.addEventListener("htmx:afterRequest", (event) => sending.delete(event.detail.elt));
