@@ -51,7 +51,9 @@ def request(row: dict) -> str:
         f"| entry POST, {row['writers']} writer{'s' if row['writers'] > 1 else ''}, a session each | {figures('')} "
         f"| Django doing nothing: behind Verbatim's middleware {figures('floor_')}; with none {figures('bare_')}; "
         f"the database's part alone {figures('db_')} | {_v(row, 'ratio_p50')}x / {_v(row, 'ratio_per_s')}x fewer "
-        f"| server CPU {_v(row, 'cpu')} (floors {_v(row, 'floor_cpu')}, {_v(row, 'bare_cpu')}) |"
+        f"| server CPU {_v(row, 'server_cpu')} (floors {_v(row, 'floor_server_cpu')}, {_v(row, 'bare_server_cpu')}); "
+        f"RSS {_v(row, 'rss_mb_max')} MB, {_v(row, 'threads_max')} threads, {_v(row, 'db_connections_max')} "
+        "connections |"
     )
 
 

@@ -387,60 +387,74 @@ async def fanout(ctx, readers: int) -> dict:
     }
 
 
-async def capture(ctx, sessions: int) -> dict:
-    """20 writers post entries as fast as they can, into one session or 20."""
-    floor_key = "insert_floor_lock" if sessions > 1 else "insert_floor_lock_one"
-    floor = await asyncio.to_thread(insert_floor, ctx.database, 20, ctx.seconds, False)
-    locked = await asyncio.to_thread(insert_floor, ctx.database, sessions, ctx.seconds, True)
+async def hammer(ctx, server, writers: int, path_of, token_of) -> dict:
+    """``writers`` clients POST a line as fast as they can to ``path_of(i)`` on ``server`` for the
+    scenario's seconds, after a warm-up of every writer's connection and the server's pool: lines per
+    second, latencies, failures, and the server sampled while they ran."""
+    from bench import stack
 
-    scene, targets = await asyncio.to_thread(scene_with_sessions, 20, sessions, f"capture {sessions}")
     latencies: list[float] = []
     failures = 0
 
     async def writer(i: int, end: float) -> None:
         nonlocal failures
-        http = await Http(ctx.port).open()
-        session_id = targets[i % len(targets)].public_id
-        token = scene.writers[i][1]
+        http = await Http(server.port).open()
         n = 0
         while time.monotonic() < end:
             n += 1
             t = time.perf_counter()
-            status, _ = await post_entry(http, session_id, token, f"Writer {i} line {n}")
+            body = {"client_id": str(uuid.uuid4()), "text": f"Writer {i} line {n}"}
+            status, _ = await http.request("POST", path_of(i), token_of(i), body)
             if status in (200, 201):
                 latencies.append((time.perf_counter() - t) * 1000)
             else:
                 failures += 1
         http.close()
 
-    # warm-up: every writer's connection and the server's pool
-    await asyncio.gather(*(writer(i, time.monotonic() + min(1.0, ctx.seconds / 4)) for i in range(20)))
+    await asyncio.gather(*(writer(i, time.monotonic() + min(1.0, ctx.seconds / 4)) for i in range(writers)))
     latencies.clear()
-    with ctx.sampler() as sampler:
+    with stack.Sampler(server, ctx.database) as sampler:
         started = time.monotonic()
-        await asyncio.gather(*(writer(i, started + ctx.seconds) for i in range(20)))
+        await asyncio.gather(*(writer(i, started + ctx.seconds) for i in range(writers)))
         elapsed = time.monotonic() - started
-    per_s = round(len(latencies) / elapsed)
     return {
-        "sessions": sessions,
-        "per_s": per_s,
+        "per_s": round(len(latencies) / elapsed),
         "p50": med(latencies),
         "p99": pct(latencies, 0.99),
         "failures": failures,
+        **sampler.summary(),
+    }
+
+
+def entries_path(session) -> str:
+    return f"/api/v1/sessions/{session.public_id}/entries"
+
+
+async def capture(ctx, sessions: int) -> dict:
+    """20 writers post entries as fast as they can, into one session or 20."""
+    floor_key = "insert_floor_lock" if sessions > 1 else "insert_floor_lock_one"
+    floor = await asyncio.to_thread(insert_floor, ctx.database, 20, ctx.seconds, False)
+    locked = await asyncio.to_thread(insert_floor, ctx.database, sessions, ctx.seconds, True)
+    scene, targets = await asyncio.to_thread(scene_with_sessions, 20, sessions, f"capture {sessions}")
+    figures = await hammer(
+        ctx, ctx.server, 20, lambda i: entries_path(targets[i % len(targets)]), lambda i: scene.writers[i][1]
+    )
+    return {
+        "sessions": sessions,
+        **figures,
         "floor_per_s": floor["per_s"],
         "floor_p50": floor["p50"],
         "floor_p99": floor["p99"],
         "locked_floor_per_s": locked["per_s"],
         "locked_floor_p50": locked["p50"],
         "locked_floor_p99": locked["p99"],
-        "ratio_per_s": round(floor["per_s"] / per_s, 1) if per_s else None,
+        "ratio_per_s": round(floor["per_s"] / figures["per_s"], 1) if figures["per_s"] else None,
         "floor": floor_key,
-        **sampler.summary(),
     }
 
 
 async def request(ctx, writers: int) -> dict:
-    """The entry POST beside its two floors: ``writers`` clients POST as fast as they can, each into its
+    """The entry POST beside its floors: ``writers`` clients POST as fast as they can, each into its
     own session; then the same clients POST the same body to a Django view that does nothing
     (``bench/floor.py``) behind Verbatim's middleware, and to one with no middleware at all, each on a
     server started as Verbatim's is (same server, loop, protocol and settings); and as many psycopg
@@ -450,47 +464,8 @@ async def request(ctx, writers: int) -> dict:
     from bench import stack
 
     scene, targets = await asyncio.to_thread(scene_with_sessions, writers, writers, f"request {writers}")
-
-    async def hammer(server, path_of, token_of) -> dict:
-        port = server.port
-        latencies: list[float] = []
-        failures = 0
-
-        async def writer(i: int, end: float) -> None:
-            nonlocal failures
-            http = await Http(port).open()
-            n = 0
-            while time.monotonic() < end:
-                n += 1
-                t = time.perf_counter()
-                status, _ = await http.request(
-                    "POST", path_of(i), token_of(i), {"client_id": str(uuid.uuid4()), "text": f"Writer {i} line {n}"}
-                )
-                if status in (200, 201):
-                    latencies.append((time.perf_counter() - t) * 1000)
-                else:
-                    failures += 1
-            http.close()
-
-        await asyncio.gather(*(writer(i, time.monotonic() + min(1.0, ctx.seconds / 4)) for i in range(writers)))
-        latencies.clear()
-        with stack.Sampler(server, ctx.database) as sampler:
-            started = time.monotonic()
-            await asyncio.gather(*(writer(i, started + ctx.seconds) for i in range(writers)))
-            elapsed = time.monotonic() - started
-        return {
-            "per_s": round(len(latencies) / elapsed),
-            "p50": med(latencies),
-            "p99": pct(latencies, 0.99),
-            "failures": failures,
-            "cpu": sampler.summary()["server_cpu"],
-        }
-
-    # the database's part alone: lock the session row, INSERT, COMMIT, by as many psycopg threads
     database = await asyncio.to_thread(insert_floor, ctx.database, writers, ctx.seconds, True, writers)
-    entry = await hammer(
-        ctx.server, lambda i: f"/api/v1/sessions/{targets[i].public_id}/entries", lambda i: scene.writers[i][1]
-    )
+    entry = await hammer(ctx, ctx.server, writers, lambda i: entries_path(targets[i]), lambda i: scene.writers[i][1])
     floors = {}
     for name, extra in (("floor", {}), ("bare", {"BENCH_BARE": "1"})):
         with socket.socket() as probe:
@@ -499,7 +474,7 @@ async def request(ctx, writers: int) -> dict:
         env = {"DATABASE_URL": ctx.database, "REDIS_URL": ctx.redis_url, "DJANGO_SETTINGS_MODULE": "bench.floor"}
         server = await asyncio.to_thread(stack.Server, port, ctx.layout, {**env, **extra})
         try:
-            floors[name] = await hammer(server, lambda i: "/api/v1/nothing", lambda i: None)
+            floors[name] = await hammer(ctx, server, writers, lambda i: "/api/v1/nothing", lambda i: None)
         finally:
             server.stop()
     return {
